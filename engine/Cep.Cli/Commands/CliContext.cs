@@ -1,0 +1,56 @@
+using System.CommandLine;
+using Cep.Storage;
+using Cep.Storage.Topics;
+
+namespace Cep.Cli.Commands;
+
+/// <summary>
+/// What every verb shares: the <c>--data</c> option (default <c>$CEP_DATA</c>, else <c>./data</c>),
+/// opening the embedded store, and turning storage errors into one clear line on stderr and
+/// exit code 1 (usage errors are System.CommandLine's, exit code 2).
+/// </summary>
+internal static class CliContext
+{
+    public static readonly Option<string> DataOption = new("--data")
+    {
+        Description = "Data directory of the embedded log (default: $CEP_DATA or ./data)",
+        Recursive = true,
+        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CEP_DATA") is { Length: > 0 } dir ? dir : "data",
+    };
+
+    /// <summary>Runs <paramref name="action"/> against the store, mapping failures to messages and exit codes.</summary>
+    public static async Task<int> RunAsync(ParseResult parse, Func<TopicStore, Task<int>> action)
+    {
+        try
+        {
+            using var store = TopicStore.Open(parse.GetValue(DataOption)!);
+            return await action(store);
+        }
+        catch (StorageException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
+        catch (IOException e)
+        {
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            return 1;
+        }
+        catch (OperationCanceledException)
+        {
+            return 130;
+        }
+    }
+
+    /// <summary>A token cancelled by Ctrl+C or SIGTERM, so a following consumer stops cleanly (and the log closes cleanly).</summary>
+    public static CancellationTokenSource CancelOnSignal(CancellationToken outer)
+    {
+        var cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            cts.Cancel();
+        };
+        return cts;
+    }
+}

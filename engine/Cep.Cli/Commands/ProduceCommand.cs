@@ -1,0 +1,218 @@
+using System.CommandLine;
+using System.Diagnostics;
+using System.Text;
+using Cep.Storage.Log;
+using Cep.Storage.Records;
+using Cep.Storage.Topics;
+using Spectre.Console;
+
+namespace Cep.Cli.Commands;
+
+/// <summary>
+/// <c>cep produce TOPIC</c>: one record per input line, keyed with <c>--key-separator</c>,
+/// partitioned like Kafka (murmur2 of the key; records without a key fill one batch per
+/// partition in turn, like Kafka's sticky partitioner). Lines are batched up to 1000 records
+/// per partition and a few appends are kept in flight so group commit can share fsyncs.
+/// Progress lines report only acknowledged records, so every record reported is in the log.
+/// </summary>
+internal static class ProduceCommand
+{
+    private const int BatchRecords = 1000;
+    private const int MaxInFlight = 8;
+
+    public static Command Create()
+    {
+        var topic = new Argument<string>("topic") { Description = "Topic to append to" };
+        var file = new Option<FileInfo?>("--file") { Description = "Read lines from this file instead of stdin" };
+        var separator = new Option<string?>("--key-separator") { Description = "Split each line at the first occurrence into key and value" };
+        var partition = new Option<int?>("--partition") { Description = "Append every record to this partition" };
+        var command = new Command("produce", "Append one record per line from stdin or a file") { topic, file, separator, partition };
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, store =>
+            RunAsync(store, parse.GetValue(topic)!, parse.GetValue(file), parse.GetValue(separator), parse.GetValue(partition), ct)));
+        return command;
+    }
+
+    private static async Task<int> RunAsync(TopicStore store, string topic, FileInfo? file, string? separator, int? fixedPartition, CancellationToken ct)
+    {
+        int partitions = store.PartitionCount(topic);
+        if (fixedPartition is int p)
+        {
+            store.GetPartition(topic, p); // validates the partition, naming the valid range
+        }
+        if (separator is { Length: 0 })
+        {
+            throw new InvalidConfigException("--key-separator must not be empty");
+        }
+        using var reader = file is null
+            ? new StreamReader(Console.OpenStandardInput(), Encoding.UTF8, false, 1 << 16)
+            : new StreamReader(OpenInput(file), Encoding.UTF8, false, 1 << 16);
+        var producer = new Producer(store, topic, partitions);
+        bool interactive = file is not null && !Console.IsErrorRedirected;
+        var progressClock = Stopwatch.StartNew();
+        long lineNumber = 0;
+        int stickyPartition = 0;
+        try
+        {
+            if (interactive)
+            {
+                await AnsiConsole.Progress().StartAsync(async context =>
+                {
+                    var task = context.AddTask($"appending to {topic}", maxValue: Math.Max(1, reader.BaseStream.Length));
+                    while (await reader.ReadLineAsync(ct) is { } line)
+                    {
+                        lineNumber++;
+                        stickyPartition = await producer.AddAsync(line, lineNumber, separator, fixedPartition, stickyPartition);
+                        task.Value = reader.BaseStream.Position;
+                    }
+                    await producer.CompleteAsync();
+                    task.Value = task.MaxValue;
+                });
+            }
+            else
+            {
+                while (await reader.ReadLineAsync(ct) is { } line)
+                {
+                    lineNumber++;
+                    stickyPartition = await producer.AddAsync(line, lineNumber, separator, fixedPartition, stickyPartition);
+                    if (progressClock.ElapsedMilliseconds >= 1000)
+                    {
+                        await Console.Error.WriteLineAsync($"appended {producer.Acknowledged} records");
+                        progressClock.Restart();
+                    }
+                }
+                await producer.CompleteAsync();
+            }
+        }
+        catch (Exception e) when (e is Cep.Storage.StorageException or FormatException)
+        {
+            // Lines before the bad one were accepted: append them, then report.
+            try
+            {
+                await producer.CompleteAsync();
+            }
+            catch (Cep.Storage.StorageException)
+            {
+                // Already failing; the count below says what made it.
+            }
+            await Console.Error.WriteLineAsync($"error: {e.Message}");
+            Console.WriteLine($"appended {producer.Acknowledged} records to {topic} before the error");
+            return 1;
+        }
+        Console.WriteLine($"appended {producer.Acknowledged} records to {topic}");
+        return 0;
+    }
+
+    private static FileStream OpenInput(FileInfo file)
+    {
+        try
+        {
+            return file.OpenRead();
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException)
+        {
+            throw new Cep.Storage.StorageException($"cannot read {file.FullName}: {e.Message}");
+        }
+    }
+
+    /// <summary>Per-partition batch builders, the appends in flight, and the count acknowledged.</summary>
+    private sealed class Producer(TopicStore store, string topic, int partitionCount)
+    {
+        private readonly RecordBatchBuilder?[] _builders = new RecordBatchBuilder?[partitionCount];
+        private readonly Queue<Task<AppendResult>> _inFlight = new();
+        private readonly int _maxBatchBytes = Math.Min(1024 * 1024, store.GetPartition(topic, 0).Config.MaxMessageBytes);
+        private byte[] _buffer = new byte[4096];
+
+        public long Acknowledged { get; private set; }
+
+        /// <summary>Adds one line; returns the sticky partition for the next keyless record.</summary>
+        public async Task<int> AddAsync(string line, long lineNumber, string? separator, int? fixedPartition, int sticky)
+        {
+            string? key = null;
+            string value = line;
+            if (separator is not null)
+            {
+                int at = line.IndexOf(separator, StringComparison.Ordinal);
+                if (at < 0)
+                {
+                    throw new FormatException($"line {lineNumber}: no key separator '{separator}' found");
+                }
+                key = line[..at];
+                value = line[(at + separator.Length)..];
+            }
+            int keyLength = key is null ? 0 : Encoding.UTF8.GetByteCount(key);
+            int valueLength = Encoding.UTF8.GetByteCount(value);
+            if (_buffer.Length < keyLength + valueLength)
+            {
+                _buffer = new byte[keyLength + valueLength];
+            }
+            if (key is not null)
+            {
+                Encoding.UTF8.GetBytes(key, _buffer.AsSpan(0, keyLength));
+            }
+            Encoding.UTF8.GetBytes(value, _buffer.AsSpan(keyLength, valueLength));
+            if (keyLength + valueLength + RecordBatch.HeaderSize + 32 > _maxBatchBytes)
+            {
+                throw new RecordTooLargeException($"line {lineNumber}: a record of {keyLength + valueLength} bytes does not fit max.message.bytes={_maxBatchBytes} of topic '{topic}'");
+            }
+            int partition = fixedPartition ?? (key is null ? sticky : store.PartitionFor(topic, _buffer.AsSpan(0, keyLength), keyIsNull: false));
+            var builder = _builders[partition] ??= new RecordBatchBuilder();
+            if (builder.Count > 0 && builder.EstimatedSize + keyLength + valueLength + 32 > _maxBatchBytes)
+            {
+                await SendAsync(partition);
+            }
+            long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+            if (key is null)
+            {
+                builder.AddWithoutKey(now, _buffer.AsSpan(keyLength, valueLength));
+            }
+            else
+            {
+                builder.Add(now, _buffer.AsSpan(0, keyLength), _buffer.AsSpan(keyLength, valueLength));
+            }
+            if (builder.Count >= BatchRecords)
+            {
+                await SendAsync(partition);
+                if (key is null && fixedPartition is null)
+                {
+                    sticky = (sticky + 1) % partitionCount;
+                }
+            }
+            return sticky;
+        }
+
+        public async Task CompleteAsync()
+        {
+            for (int partition = 0; partition < _builders.Length; partition++)
+            {
+                if (_builders[partition] is { Count: > 0 })
+                {
+                    await SendAsync(partition);
+                }
+            }
+            while (_inFlight.Count > 0)
+            {
+                await CompleteOldestAsync();
+            }
+        }
+
+        private async Task SendAsync(int partition)
+        {
+            var builder = _builders[partition]!;
+            // The log keeps writing into the batch's buffer (offsets), so hand it a copy and reuse the builder.
+            byte[] batch = builder.Build().ToArray();
+            builder.Reset();
+            var log = store.GetPartition(topic, partition);
+            _inFlight.Enqueue(log.AppendAsync(batch).AsTask());
+            if (_inFlight.Count >= MaxInFlight)
+            {
+                await CompleteOldestAsync();
+            }
+        }
+
+        private async Task CompleteOldestAsync()
+        {
+            var result = await _inFlight.Dequeue();
+            Acknowledged += result.RecordCount;
+        }
+    }
+}

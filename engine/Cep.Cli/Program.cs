@@ -1,0 +1,12 @@
+using System.CommandLine;
+using Cep.Cli.Commands;
+
+var root = new RootCommand("cep: a complex event processing engine on its own partitioned log")
+{
+    CliContext.DataOption,
+};
+root.Subcommands.Add(TopicsCommand.Create());
+root.Subcommands.Add(ProduceCommand.Create());
+root.Subcommands.Add(ConsumeCommand.Create());
+root.Subcommands.Add(LogCommand.Create());
+return await root.Parse(args).InvokeAsync();

@@ -1,0 +1,666 @@
+using Cep.Storage.IO;
+using Cep.Storage.Records;
+
+namespace Cep.Storage.Log;
+
+/// <summary>
+/// One partition: an ordered list of <see cref="LogSegment"/>s in one directory, the last of
+/// which (the active segment) takes appends. The single writer assigns offsets under a lock;
+/// durability follows the topic's <see cref="FlushPolicy"/> and an append is acknowledged
+/// (its task completes) only once that policy is met.
+/// Opening is recovery: after an unclean shutdown the active segment is validated batch by
+/// batch and cut at the first bad one; segments before it were made durable when they
+/// rolled. Nothing after the last valid batch survives, nothing before it is lost.
+/// Thread-safety: every public member is thread-safe. Writes serialize on one lock; reads
+/// take no lock (they work on an immutable snapshot of the segment list and pin segments).
+/// </summary>
+public sealed class PartitionLog : IDisposable
+{
+    private const string CleanShutdownMarker = ".clean-shutdown";
+
+    private readonly object _writeLock = new();
+    private readonly PartitionLogOptions _options;
+    private readonly GroupCommitter _groupCommitter;
+    private readonly ITimer _flushTimer;
+    private LogSegment[] _segments;
+    private long _logEndOffset;
+    private long _lastFlushMs;
+    private TaskCompletionSource _appended = NewSignal();
+    private LogConfig _config;
+    private bool _disposed;
+
+    private PartitionLog(string directory, string topic, int partition, LogConfig config, PartitionLogOptions options)
+    {
+        Directory = directory;
+        Topic = topic;
+        Partition = partition;
+        _config = config;
+        _options = options;
+        _segments = Load(out long truncated);
+        TruncatedOnOpen = truncated;
+        _logEndOffset = _segments[^1].NextOffset;
+        _lastFlushMs = NowMs;
+        _groupCommitter = new GroupCommitter(Name, _logEndOffset, FlushForGroupCommit);
+        _flushTimer = options.Time.CreateTimer(_ => FlushIfDue(), null, TimeSpan.FromMilliseconds(config.FlushMs), TimeSpan.FromMilliseconds(config.FlushMs));
+    }
+
+    public string Directory { get; }
+
+    public string Topic { get; }
+
+    public int Partition { get; }
+
+    /// <summary>"topic/partition", as errors name it.</summary>
+    public string Name => $"{Topic}/{Partition}";
+
+    /// <summary>Bytes cut from a torn or corrupt tail when the log was opened.</summary>
+    public long TruncatedOnOpen { get; }
+
+    public LogConfig Config
+    {
+        get => Volatile.Read(ref _config);
+        set => Volatile.Write(ref _config, value);
+    }
+
+    /// <summary>The epoch stamped into every appended batch (replication advances it).</summary>
+    public int LeaderEpoch { get; set; }
+
+    public long LogStartOffset => Volatile.Read(ref _segments)[0].BaseOffset;
+
+    /// <summary>The offset the next appended record will get.</summary>
+    public long LogEndOffset => Volatile.Read(ref _logEndOffset);
+
+    /// <summary>Readers see records below this. On one node it is the log end offset; replication will hold it back.</summary>
+    public long HighWatermark => LogEndOffset;
+
+    public long SizeInBytes => Volatile.Read(ref _segments).Sum(s => s.Size);
+
+    public int SegmentCount => Volatile.Read(ref _segments).Length;
+
+    internal LogSegment[] Segments => Volatile.Read(ref _segments);
+
+    internal PartitionLogOptions Options => _options;
+
+    private long NowMs => _options.Time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    /// <summary>Opens (recovering if needed) or creates the partition in <paramref name="directory"/>.</summary>
+    public static PartitionLog Open(string directory, string topic, int partition, LogConfig config, PartitionLogOptions? options = null)
+    {
+        System.IO.Directory.CreateDirectory(directory);
+        return new PartitionLog(directory, topic, partition, config, options ?? new PartitionLogOptions());
+    }
+
+    /// <summary>
+    /// Appends one or more whole record batches. Each is validated first (framing, magic, CRC,
+    /// count, size); if any fails nothing is appended. The batches' base offsets (and leader
+    /// epoch) are overwritten in <paramref name="batches"/> with the offsets assigned, which
+    /// leaves their CRCs valid. Completes when the topic's flush policy is met.
+    /// </summary>
+    public ValueTask<AppendResult> AppendAsync(Memory<byte> batches)
+    {
+        AppendResult result;
+        bool waitForGroupCommit;
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var config = Config;
+            var ranges = ValidateForAppend(batches, config);
+            result = AppendLocked(batches, ranges, config);
+            switch (config.FlushPolicy)
+            {
+                case FlushPolicy.Fsync:
+                    FlushLocked();
+                    waitForGroupCommit = false;
+                    break;
+                case FlushPolicy.Group:
+                    waitForGroupCommit = true;
+                    break;
+                case FlushPolicy.Interval:
+                    if (NowMs - _lastFlushMs >= config.FlushMs)
+                    {
+                        FlushLocked();
+                    }
+                    waitForGroupCommit = false;
+                    break;
+                case FlushPolicy.Os:
+                    waitForGroupCommit = false;
+                    break;
+                default:
+                    throw new InvalidOperationException($"unknown flush policy {config.FlushPolicy}");
+            }
+        }
+        Interlocked.Exchange(ref _appended, NewSignal()).TrySetResult();
+        return waitForGroupCommit
+            ? AwaitDurable(_groupCommitter.WaitDurableAsync(result.LastOffset + 1), result)
+            : ValueTask.FromResult(result);
+    }
+
+    /// <summary>
+    /// Reads whole batches from the one holding <paramref name="offset"/>, about
+    /// <paramref name="maxBytes"/> worth (at least one batch). Empty at the log end.
+    /// </summary>
+    /// <exception cref="OffsetOutOfRangeException">The offset is below the log start or above the log end.</exception>
+    public FetchResult Read(long offset, int maxBytes)
+    {
+        while (true)
+        {
+            var segments = Segments;
+            long start = segments[0].BaseOffset;
+            long end = HighWatermark;
+            if (offset < start || offset > end)
+            {
+                throw new OffsetOutOfRangeException($"offset {offset} is out of range for {Name}; valid offsets are [{start}, {end}]");
+            }
+            bool stale = false;
+            for (int i = FindSegment(segments, offset); i < segments.Length && offset < end; i++)
+            {
+                var segment = segments[i];
+                if (!segment.TryAcquire())
+                {
+                    stale = true;
+                    break;
+                }
+                try
+                {
+                    var records = segment.Read(offset, maxBytes);
+                    if (!records.IsEmpty)
+                    {
+                        return new FetchResult(records, end, start);
+                    }
+                }
+                finally
+                {
+                    segment.Release();
+                }
+            }
+            if (!stale)
+            {
+                return new FetchResult(ReadOnlyMemory<byte>.Empty, end, start);
+            }
+        }
+    }
+
+    /// <summary>Completes when the log end offset passes <paramref name="offset"/> (no polling: appends signal it).</summary>
+    public async Task WaitForDataAsync(long offset, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var signal = Volatile.Read(ref _appended);
+            if (HighWatermark > offset)
+            {
+                return;
+            }
+            await signal.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The first offset whose record timestamp is ≥ <paramref name="timestamp"/>, or null when none is.</summary>
+    public long? OffsetForTimestamp(long timestamp)
+    {
+        foreach (var segment in Segments)
+        {
+            if (segment.MaxTimestamp >= timestamp && segment.TryAcquire())
+            {
+                try
+                {
+                    long? offset = segment.FindOffsetByTimestamp(timestamp);
+                    if (offset is not null)
+                    {
+                        return offset;
+                    }
+                }
+                finally
+                {
+                    segment.Release();
+                }
+            }
+        }
+        return null;
+    }
+
+    /// <summary>
+    /// Removes every record at or after <paramref name="offset"/>. Batches are removed whole, so
+    /// the new log end may be below <paramref name="offset"/> when it falls inside a batch.
+    /// Below the log start, the log is emptied and restarts at <paramref name="offset"/>.
+    /// </summary>
+    public void TruncateTo(long offset)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (offset >= _logEndOffset)
+            {
+                return;
+            }
+            var segments = Segments;
+            var keep = segments.Where(s => s.BaseOffset < offset).ToList();
+            foreach (var segment in segments.Where(s => s.BaseOffset >= offset))
+            {
+                segment.Retire(deleteFiles: true);
+            }
+            if (keep.Count == 0)
+            {
+                keep.Add(NewSegment(offset));
+            }
+            else
+            {
+                keep[^1].TruncateTo(offset);
+            }
+            Publish(keep.ToArray());
+            _logEndOffset = keep[^1].NextOffset;
+            _groupCommitter.ResetDurableOffset(_logEndOffset);
+        }
+    }
+
+    /// <summary>
+    /// Applies retention.ms and retention.bytes: deletes whole segments from the oldest on,
+    /// never the one holding the last records (an expired active segment is rolled first).
+    /// Returns the number of segments deleted.
+    /// </summary>
+    public int EnforceRetention()
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var config = Config;
+            if (!config.CleanupPolicy.HasFlag(CleanupPolicy.Delete))
+            {
+                return 0;
+            }
+            long now = NowMs;
+            var segments = Segments.ToList();
+            bool Expired(LogSegment s) => config.RetentionMs >= 0 && s.Size > 0 && s.MaxTimestamp < now - config.RetentionMs;
+            if (segments.Count > 0 && Expired(segments[^1]) && segments.All(Expired))
+            {
+                RollLocked();
+                segments = Segments.ToList();
+            }
+            long total = segments.Sum(s => s.Size);
+            int deleted = 0;
+            while (segments.Count > 1)
+            {
+                var oldest = segments[0];
+                bool overSize = config.RetentionBytes >= 0 && total - oldest.Size >= config.RetentionBytes;
+                if (!Expired(oldest) && !overSize)
+                {
+                    break;
+                }
+                segments.RemoveAt(0);
+                total -= oldest.Size;
+                oldest.Retire(deleteFiles: true);
+                deleted++;
+            }
+            if (deleted > 0)
+            {
+                Publish(segments.ToArray());
+            }
+            return deleted;
+        }
+    }
+
+    /// <summary>Makes every appended record durable now.</summary>
+    public void Flush()
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            FlushLocked();
+        }
+    }
+
+    /// <summary>
+    /// Checks every batch (framing, CRC, offsets in order) and every index entry; returns one
+    /// line per problem naming topic/partition, segment, position and offset. Empty means sound.
+    /// </summary>
+    public IReadOnlyList<string> Verify()
+    {
+        var problems = new List<string>();
+        long expected = LogStartOffset;
+        foreach (var segment in Segments)
+        {
+            if (!segment.TryAcquire())
+            {
+                continue;
+            }
+            try
+            {
+                var starts = new Dictionary<long, long>();
+                long position = 0;
+                try
+                {
+                    foreach (var (at, batch) in segment.ReadBatches())
+                    {
+                        position = at;
+                        if (batch.BaseOffset < expected)
+                        {
+                            problems.Add($"{Name}: segment {Path.GetFileName(segment.LogPath)} position {at}: batch base offset {batch.BaseOffset} is below the expected {expected}");
+                        }
+                        starts[batch.BaseOffset] = at;
+                        expected = batch.LastOffset + 1;
+                        position = at + batch.SizeInBytes;
+                    }
+                }
+                catch (CorruptRecordException e)
+                {
+                    problems.Add($"{Name}: segment {Path.GetFileName(segment.LogPath)} after offset {expected - 1} (position {position}): {e.Message}");
+                    continue;
+                }
+                problems.AddRange(segment.VerifyIndexes(starts).Select(p => $"{Name}: {p}"));
+            }
+            finally
+            {
+                segment.Release();
+            }
+        }
+        return problems;
+    }
+
+    /// <summary>Flushes, marks the shutdown clean (so the next open skips full recovery) and closes.</summary>
+    public void Dispose()
+    {
+        lock (_writeLock)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+            _disposed = true;
+        }
+        _flushTimer.Dispose();
+        _groupCommitter.Dispose();
+        bool flushed;
+        try
+        {
+            foreach (var segment in Segments)
+            {
+                segment.Flush();
+            }
+            Segments[^1].Seal();
+            flushed = true;
+        }
+        catch (IOException)
+        {
+            flushed = false;
+        }
+        foreach (var segment in Segments)
+        {
+            segment.Release();
+        }
+        if (flushed)
+        {
+            File.WriteAllBytes(Path.Combine(Directory, CleanShutdownMarker), []);
+        }
+        _appended.TrySetResult();
+    }
+
+    /// <summary>
+    /// Replaces <paramref name="old"/> with the segment whose cleaned log is at
+    /// <paramref name="cleanedLogPath"/> (same base offset). Returns false, deleting the
+    /// cleaned file, when <paramref name="old"/> is no longer in the log.
+    /// </summary>
+    internal bool ReplaceSegment(LogSegment old, string cleanedLogPath)
+    {
+        lock (_writeLock)
+        {
+            var segments = Segments;
+            int index = Array.IndexOf(segments, old);
+            if (_disposed || index < 0 || index == segments.Length - 1)
+            {
+                File.Delete(cleanedLogPath);
+                return false;
+            }
+            // Indexes go first: a crash between the two steps leaves the old log with no index
+            // (rebuilt on open), never a cleaned log with the old, wrong index.
+            File.Delete(Path.Combine(Directory, LogSegment.FileName(old.BaseOffset, ".index")));
+            File.Delete(Path.Combine(Directory, LogSegment.FileName(old.BaseOffset, ".timeindex")));
+            File.Move(cleanedLogPath, old.LogPath, overwrite: true);
+            FileLogFile.FlushDirectory(Directory);
+            var replacement = new LogSegment(Directory, old.BaseOffset, Config.IndexIntervalBytes, _options.OpenLogFile);
+            replacement.Load(recover: true);
+            replacement.Seal();
+            var updated = (LogSegment[])segments.Clone();
+            updated[index] = replacement;
+            Publish(updated);
+            old.Retire(deleteFiles: false);
+            return true;
+        }
+    }
+
+    private static async ValueTask<AppendResult> AwaitDurable(Task durable, AppendResult result)
+    {
+        await durable.ConfigureAwait(false);
+        return result;
+    }
+
+    private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private static int FindSegment(LogSegment[] segments, long offset)
+    {
+        int low = 0, high = segments.Length - 1, found = 0;
+        while (low <= high)
+        {
+            int mid = (low + high) >>> 1;
+            if (segments[mid].BaseOffset <= offset)
+            {
+                found = mid;
+                low = mid + 1;
+            }
+            else
+            {
+                high = mid - 1;
+            }
+        }
+        return found;
+    }
+
+    private List<(int Start, int Size)> ValidateForAppend(ReadOnlyMemory<byte> batches, LogConfig config)
+    {
+        var ranges = new List<(int, int)>(1);
+        int position = 0;
+        while (position < batches.Length)
+        {
+            if (!RecordBatch.TryReadSize(batches.Span[position..], out int size) || size < RecordBatch.HeaderSize || size > batches.Length - position)
+            {
+                throw new CorruptRecordException($"{Name}: the batch at byte {position} of the append is cut short or malformed ({batches.Length - position} bytes left); nothing was appended");
+            }
+            if (size > config.MaxMessageBytes)
+            {
+                throw new RecordTooLargeException($"{Name}: a batch of {size} bytes exceeds max.message.bytes={config.MaxMessageBytes}; nothing was appended");
+            }
+            var batch = new RecordBatch(batches.Slice(position, size));
+            try
+            {
+                batch.Validate();
+            }
+            catch (CorruptRecordException e)
+            {
+                throw new CorruptRecordException($"{Name}: the batch at byte {position} of the append is corrupt ({e.Message}); nothing was appended", e);
+            }
+            if (batch.RecordCount != batch.LastOffsetDelta + 1 || batch.RecordCount == 0)
+            {
+                throw new CorruptRecordException($"{Name}: the batch at byte {position} of the append has {batch.RecordCount} records but last offset delta {batch.LastOffsetDelta}; nothing was appended");
+            }
+            if (config.CleanupPolicy.HasFlag(CleanupPolicy.Compact))
+            {
+                foreach (var record in batch)
+                {
+                    if (record.Key is null)
+                    {
+                        throw new InvalidRecordException($"{Name}: record {record.Offset - batch.BaseOffset} of the batch at byte {position} has no key, and a compacted topic needs one; nothing was appended");
+                    }
+                }
+            }
+            ranges.Add((position, size));
+            position += size;
+        }
+        if (ranges.Count == 0)
+        {
+            throw new CorruptRecordException($"{Name}: the append holds no record batch");
+        }
+        return ranges;
+    }
+
+    private AppendResult AppendLocked(Memory<byte> batches, List<(int Start, int Size)> ranges, LogConfig config)
+    {
+        long first = _logEndOffset;
+        long appendTime = config.LogAppendTime ? NowMs : -1;
+        int records = 0;
+        try
+        {
+            foreach (var (start, size) in ranges)
+            {
+                var bytes = batches.Slice(start, size);
+                RecordBatch.SetBaseOffset(bytes.Span, _logEndOffset);
+                RecordBatch.SetPartitionLeaderEpoch(bytes.Span, LeaderEpoch);
+                if (appendTime >= 0)
+                {
+                    RecordBatch.SetLogAppendTime(bytes.Span, appendTime);
+                }
+                var batch = new RecordBatch(bytes);
+                if (NeedsRoll(_segments[^1], batch, config))
+                {
+                    RollLocked();
+                }
+                _segments[^1].Append(bytes.Span, batch.BaseOffset, batch.LastOffset, batch.MaxTimestamp);
+                Volatile.Write(ref _logEndOffset, batch.LastOffset + 1);
+                records += batch.RecordCount;
+            }
+        }
+        catch (IOException e)
+        {
+            // Take back what this call appended, so a failed append is all or nothing.
+            try
+            {
+                TruncateUnlocked(first);
+            }
+            catch (IOException)
+            {
+                // Recovery on the next open cuts whatever is left.
+            }
+            throw new LogIOException($"{Name}: append at offset {first} failed, nothing was appended: {e.Message}", e);
+        }
+        return new AppendResult(first, _logEndOffset - 1, appendTime, records);
+    }
+
+    private void TruncateUnlocked(long offset)
+    {
+        if (_logEndOffset <= offset)
+        {
+            return;
+        }
+        var active = _segments[^1];
+        active.TruncateTo(offset);
+        Volatile.Write(ref _logEndOffset, active.NextOffset);
+    }
+
+    private static bool NeedsRoll(LogSegment active, RecordBatch batch, LogConfig config) =>
+        active.Size > 0 && (
+            active.Size + batch.SizeInBytes > config.SegmentBytes
+            || batch.MaxTimestamp - active.FirstBatchTimestamp > config.SegmentMs
+            || batch.LastOffset - active.BaseOffset > int.MaxValue);
+
+    /// <summary>Seals the active segment (durably) and starts a new one at the log end.</summary>
+    private void RollLocked()
+    {
+        var segments = Segments;
+        segments[^1].Seal();
+        var next = NewSegment(_logEndOffset);
+        FileLogFile.FlushDirectory(Directory);
+        Publish([.. segments, next]);
+    }
+
+    private LogSegment NewSegment(long baseOffset)
+    {
+        LogSegment.DeleteFiles(Directory, baseOffset);
+        return new LogSegment(Directory, baseOffset, Config.IndexIntervalBytes, _options.OpenLogFile);
+    }
+
+    private void Publish(LogSegment[] segments) => Volatile.Write(ref _segments, segments);
+
+    private void FlushLocked()
+    {
+        try
+        {
+            _segments[^1].Flush();
+        }
+        catch (IOException e)
+        {
+            throw new LogIOException($"{Name}: flush failed: {e.Message}", e);
+        }
+        _lastFlushMs = NowMs;
+    }
+
+    private void FlushIfDue()
+    {
+        lock (_writeLock)
+        {
+            if (!_disposed && Config.FlushPolicy == FlushPolicy.Interval && NowMs - _lastFlushMs >= Config.FlushMs)
+            {
+                try
+                {
+                    FlushLocked();
+                }
+                catch (LogIOException)
+                {
+                    // The next append's flush reports it.
+                }
+            }
+        }
+    }
+
+    /// <summary>The group-commit flush: note the log end, fsync outside the write lock, report the noted end as durable.</summary>
+    private long FlushForGroupCommit()
+    {
+        LogSegment active;
+        long end;
+        lock (_writeLock)
+        {
+            end = _logEndOffset;
+            active = _segments[^1];
+            active.TryAcquire(); // cannot fail: segments are retired only under this lock
+        }
+        try
+        {
+            active.Flush();
+        }
+        finally
+        {
+            active.Release();
+        }
+        return end;
+    }
+
+    private LogSegment[] Load(out long truncated)
+    {
+        string marker = Path.Combine(Directory, CleanShutdownMarker);
+        bool clean = File.Exists(marker);
+        foreach (string leftover in System.IO.Directory.EnumerateFiles(Directory, "*.cleaned"))
+        {
+            File.Delete(leftover);
+        }
+        var baseOffsets = System.IO.Directory.EnumerateFiles(Directory, "*.log")
+            .Select(path => LogSegment.TryParseBaseOffset(Path.GetFileName(path), out long b) ? b : -1)
+            .Where(b => b >= 0)
+            .Order()
+            .ToList();
+        var segments = new List<LogSegment>();
+        truncated = 0;
+        for (int i = 0; i < baseOffsets.Count; i++)
+        {
+            var segment = new LogSegment(Directory, baseOffsets[i], Config.IndexIntervalBytes, _options.OpenLogFile);
+            bool active = i == baseOffsets.Count - 1;
+            truncated += segment.Load(recover: active && !clean);
+            segments.Add(segment);
+        }
+        if (segments.Count == 0)
+        {
+            segments.Add(NewSegment(0));
+        }
+        if (clean)
+        {
+            File.Delete(marker);
+            FileLogFile.FlushDirectory(Directory);
+        }
+        return segments.ToArray();
+    }
+}
