@@ -97,7 +97,7 @@ internal sealed class LogSegment
     {
         long end = _log.Length;
         long start = FindBatchPosition(startOffset, end);
-        if (start < 0)
+        if (start < 0 || end - start < RecordBatch.HeaderSize)
         {
             return ReadOnlyMemory<byte>.Empty;
         }
@@ -392,13 +392,20 @@ internal sealed class LogSegment
         }
     }
 
-    /// <summary>Position of the batch holding <paramref name="offset"/> (or the first after it), −1 if none.</summary>
+    /// <summary>
+    /// Position of the batch holding <paramref name="offset"/> (or the first after it), −1 if
+    /// none. A fragment too short for a header (a torn write) counts as holding every offset.
+    /// </summary>
     private long FindBatchPosition(long offset, long end)
     {
         long position = _offsetIndex.Lookup(offset);
         Span<byte> header = stackalloc byte[RecordBatch.HeaderSize];
         while (position < end)
         {
+            if (end - position < RecordBatch.HeaderSize)
+            {
+                return position;
+            }
             ReadHeader(position, header);
             var view = new RecordBatch(header.ToArray());
             if (view.LastOffset >= offset)

@@ -542,15 +542,15 @@ public sealed class PartitionLog : IDisposable
         return new AppendResult(first, _logEndOffset - 1, appendTime, records);
     }
 
+    /// <summary>Undoes a failed append: whole batches it wrote (in any segment), then the torn bytes of the one that failed.</summary>
     private void TruncateUnlocked(long offset)
     {
-        if (_logEndOffset <= offset)
+        if (offset < _logEndOffset)
         {
-            return;
+            TruncateTo(offset);
         }
-        var active = _segments[^1];
-        active.TruncateTo(offset);
-        Volatile.Write(ref _logEndOffset, active.NextOffset);
+        _segments[^1].TruncateTo(offset);
+        Volatile.Write(ref _logEndOffset, _segments[^1].NextOffset);
     }
 
     private static bool NeedsRoll(LogSegment active, RecordBatch batch, LogConfig config) =>
