@@ -67,25 +67,42 @@ internal sealed class LogSegment
     }
 
     /// <summary>
-    /// Opens an existing segment. When <paramref name="recover"/> is set (unclean shutdown, or
-    /// an index that fails its check), every batch is validated from the start and the
-    /// indexes rebuilt; otherwise only the batches after the last index entry are. A batch
-    /// that fails validation and everything after it are cut off. Returns the bytes cut.
+    /// Opens an existing segment.
+    /// <list type="bullet">
+    /// <item><see cref="SegmentLoad.Sealed"/>: indexes are loaded (rebuilt from batch headers if they
+    /// fail their check); batches are not CRC-checked and nothing is cut, because a sealed segment
+    /// was made durable at roll: corruption there is reported by readers and <c>log verify</c>,
+    /// never silently removed.</item>
+    /// <item><see cref="SegmentLoad.ActiveClean"/>: as sealed, but the batches after the last index
+    /// entry are CRC-checked and a bad tail is cut.</item>
+    /// <item><see cref="SegmentLoad.ActiveUnclean"/>: every batch is CRC-checked from the start,
+    /// indexes rebuilt, and the first bad batch and everything after it cut.</item>
+    /// </list>
+    /// Returns the bytes cut.
     /// </summary>
-    public long Load(bool recover)
+    public long Load(SegmentLoad mode)
     {
         long logLength = _log.Length;
-        if (!recover && _offsetIndex.TryLoad(logLength) && _timeIndex.TryLoad(long.MaxValue))
+        bool active = mode != SegmentLoad.Sealed;
+        long cut;
+        if (mode != SegmentLoad.ActiveUnclean && _offsetIndex.TryLoad(logLength) && _timeIndex.TryLoad(long.MaxValue))
         {
             _maxTimestamp = Math.Max(-1, _timeIndex.LastTimestamp);
             _firstBatchTimestamp = ReadFirstBatchTimestamp();
-            return ValidateFrom(_offsetIndex.LastPosition, _offsetIndex.Count == 0 ? BaseOffset : _offsetIndex.LastOffset);
+            cut = ValidateFrom(_offsetIndex.LastPosition, _offsetIndex.Count == 0 ? BaseOffset : _offsetIndex.LastOffset, checkAndCut: active);
         }
-        _offsetIndex.Clear();
-        _timeIndex.Clear();
-        _maxTimestamp = -1;
-        _firstBatchTimestamp = -1;
-        return ValidateFrom(0, BaseOffset);
+        else
+        {
+            _offsetIndex.Clear();
+            _timeIndex.Clear();
+            _maxTimestamp = -1;
+            _firstBatchTimestamp = -1;
+            cut = ValidateFrom(0, BaseOffset, checkAndCut: active);
+        }
+        // Entries rebuilt by the scan reach the files now, not at the next roll.
+        _offsetIndex.Flush(toDisk: false);
+        _timeIndex.Flush(toDisk: false);
+        return cut;
     }
 
     /// <summary>
@@ -156,7 +173,7 @@ internal sealed class LogSegment
         _timeIndex.Clear();
         _maxTimestamp = -1;
         _firstBatchTimestamp = -1;
-        ValidateFrom(0, BaseOffset);
+        ValidateFrom(0, BaseOffset, checkAndCut: false);
         return end - position;
     }
 
@@ -291,8 +308,12 @@ internal sealed class LogSegment
         Volatile.Write(ref _nextOffset, lastOffset + 1);
     }
 
-    /// <summary>Validates batches from <paramref name="position"/> on, indexing them; cuts at the first bad one.</summary>
-    private long ValidateFrom(long position, long expectedOffset)
+    /// <summary>
+    /// Scans batches from <paramref name="position"/> on, indexing them. With
+    /// <paramref name="checkAndCut"/> each batch's CRC is checked and the file is cut at the
+    /// first bad one; without, the scan only stops at a header that cannot be a batch.
+    /// </summary>
+    private long ValidateFrom(long position, long expectedOffset, bool checkAndCut = true)
     {
         long end = _log.Length;
         _nextOffset = expectedOffset;
@@ -301,7 +322,7 @@ internal sealed class LogSegment
         while (position < end)
         {
             var batch = ReadBatchAt(position, end, out _);
-            if (batch is null || !IsValid(batch.Value, expectedOffset))
+            if (batch is null || !IsValid(batch.Value, expectedOffset, checkAndCut))
             {
                 break;
             }
@@ -319,7 +340,7 @@ internal sealed class LogSegment
             expectedOffset = b.LastOffset + 1;
             position += b.SizeInBytes;
         }
-        long cut = end - position;
+        long cut = checkAndCut ? end - position : 0;
         if (cut > 0)
         {
             _offsetIndex.TruncateToPosition((int)position);
@@ -340,17 +361,20 @@ internal sealed class LogSegment
         _nextOffset = batch.LastOffset + 1;
     }
 
-    private static bool IsValid(RecordBatch batch, long expectedOffset)
+    private static bool IsValid(RecordBatch batch, long expectedOffset, bool checkCrc)
     {
-        try
+        if (checkCrc)
         {
-            batch.Validate();
+            try
+            {
+                batch.Validate();
+            }
+            catch (CorruptRecordException)
+            {
+                return false;
+            }
         }
-        catch (CorruptRecordException)
-        {
-            return false;
-        }
-        return batch.BaseOffset >= expectedOffset;
+        return batch.Magic == RecordBatch.CurrentMagic && batch.BaseOffset >= expectedOffset;
     }
 
     private RecordBatch? ReadBatchAt(long position, long end, out string? problem)

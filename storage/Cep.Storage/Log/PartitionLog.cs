@@ -416,7 +416,7 @@ public sealed class PartitionLog : IDisposable
             File.Move(cleanedLogPath, old.LogPath, overwrite: true);
             FileLogFile.FlushDirectory(Directory);
             var replacement = new LogSegment(Directory, old.BaseOffset, Config.IndexIntervalBytes, _options.OpenLogFile);
-            replacement.Load(recover: true);
+            replacement.Load(SegmentLoad.ActiveUnclean);
             replacement.Seal();
             var updated = (LogSegment[])segments.Clone();
             updated[index] = replacement;
@@ -648,8 +648,8 @@ public sealed class PartitionLog : IDisposable
         for (int i = 0; i < baseOffsets.Count; i++)
         {
             var segment = new LogSegment(Directory, baseOffsets[i], Config.IndexIntervalBytes, _options.OpenLogFile);
-            bool active = i == baseOffsets.Count - 1;
-            truncated += segment.Load(recover: active && !clean);
+            var mode = i < baseOffsets.Count - 1 ? SegmentLoad.Sealed : clean ? SegmentLoad.ActiveClean : SegmentLoad.ActiveUnclean;
+            truncated += segment.Load(mode);
             segments.Add(segment);
         }
         if (segments.Count == 0)
