@@ -11,6 +11,8 @@ namespace Cep.Cli.Commands;
 /// </summary>
 internal static class CliContext
 {
+    private static readonly TimeSpan MaintenanceInterval = TimeSpan.FromSeconds(30);
+
     public static readonly Option<string> DataOption = new("--data")
     {
         Description = "Data directory of the embedded log (default: $CEP_DATA or ./data)",
@@ -24,6 +26,8 @@ internal static class CliContext
         try
         {
             using var store = TopicStore.Open(parse.GetValue(DataOption)!);
+            // Long-running verbs (consume --follow, big produces) keep retention and compaction going.
+            store.StartMaintenance(MaintenanceInterval);
             return await action(store);
         }
         catch (StorageException e)

@@ -3,7 +3,10 @@ using Cep.Storage.Topics;
 
 namespace Cep.Cli.Commands;
 
-/// <summary><c>cep log verify [TOPIC]</c>: checks every batch (CRC, framing, offsets) and index entry; exit 1 on any problem.</summary>
+/// <summary>
+/// <c>cep log verify [TOPIC]</c>: checks every batch (CRC, framing, offsets) and index entry;
+/// exit 1 on any problem. <c>cep log clean</c>: one retention and compaction pass now.
+/// </summary>
 internal static class LogCommand
 {
     public static Command Create()
@@ -39,6 +42,15 @@ internal static class LogCommand
             return Task.FromResult(problems == 0 ? 0 : 1);
         }));
         log.Subcommands.Add(verify);
+
+        var clean = new Command("clean", "Apply retention (retention.ms, retention.bytes) and compaction (cleanup.policy=compact) now");
+        clean.SetAction((parse, ct) => CliContext.RunAsync(parse, store =>
+        {
+            var (deleted, cleaned) = store.RunMaintenance();
+            Console.WriteLine($"deleted {deleted} expired segment(s), compacted {cleaned} segment(s)");
+            return Task.FromResult(0);
+        }));
+        log.Subcommands.Add(clean);
         return log;
     }
 }
