@@ -1,0 +1,23 @@
+using Cep.Benchmarks;
+
+// Usage: dotnet run -c Release --project bench/Cep.Benchmarks -- SCENARIO [--quick]
+// The last line printed is one JSON object; an unknown scenario lists the known ones and exits 2.
+IScenario[] scenarios = [new LogAppendScenario(), new LogAppendDurableScenario(), new LogReadScenario()];
+
+bool quick = args.Contains("--quick");
+var rest = args.Where(a => a != "--quick").ToList();
+var scenario = rest.Count == 1 ? scenarios.FirstOrDefault(s => s.Name == rest[0]) : null;
+if (scenario is null)
+{
+    Console.Error.WriteLine(rest.Count == 1 ? $"unknown scenario '{rest[0]}'" : "usage: Cep.Benchmarks SCENARIO [--quick]");
+    Console.Error.WriteLine("scenarios:");
+    foreach (var s in scenarios)
+    {
+        Console.Error.WriteLine($"  {s.Name,-20} {s.Description}");
+    }
+    return 2;
+}
+
+var result = await scenario.RunAsync(quick);
+ReportWriter.Write(result, quick, Console.Out);
+return 0;
