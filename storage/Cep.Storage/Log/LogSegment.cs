@@ -108,9 +108,10 @@ internal sealed class LogSegment
     /// <summary>
     /// Reads whole batches starting with the one that holds <paramref name="startOffset"/>,
     /// up to <paramref name="maxBytes"/> (but always at least one whole batch, so a batch
-    /// larger than the limit still makes progress). Empty when the offset is past the end.
+    /// larger than the limit still makes progress). Reads into <paramref name="buffer"/> when
+    /// it is large enough, else into a new array. Empty when the offset is past the end.
     /// </summary>
-    public ReadOnlyMemory<byte> Read(long startOffset, int maxBytes)
+    public ReadOnlyMemory<byte> Read(long startOffset, int maxBytes, Memory<byte> buffer = default)
     {
         long end = _log.Length;
         long start = FindBatchPosition(startOffset, end);
@@ -121,10 +122,10 @@ internal sealed class LogSegment
         Span<byte> header = stackalloc byte[RecordBatch.HeaderSize];
         ReadHeader(start, header);
         RecordBatch.TryReadSize(header, out int firstSize);
-        long length = Math.Min(end - start, Math.Max(maxBytes, firstSize));
-        var buffer = new byte[length];
-        int read = _log.Read(start, buffer);
-        return buffer.AsMemory(0, WholeBatchesLength(buffer.AsSpan(0, read)));
+        int length = (int)Math.Min(end - start, Math.Max(maxBytes, firstSize));
+        var destination = buffer.Length >= length ? buffer[..length] : GC.AllocateUninitializedArray<byte>(length);
+        int read = _log.Read(start, destination.Span);
+        return destination[..WholeBatchesLength(destination.Span[..read])];
     }
 
     /// <summary>The first offset here whose record timestamp is ≥ <paramref name="timestamp"/>, or null.</summary>
@@ -137,12 +138,11 @@ internal sealed class LogSegment
         long end = _log.Length;
         long position = FindBatchPosition(_timeIndex.Lookup(timestamp), end);
         Span<byte> header = stackalloc byte[RecordBatch.HeaderSize];
-        while (position >= 0 && position < end)
+        while (position >= 0 && end - position >= RecordBatch.HeaderSize)
         {
             ReadHeader(position, header);
-            RecordBatch.TryReadSize(header, out int size);
-            var view = new RecordBatch(header.ToArray());
-            if (view.MaxTimestamp >= timestamp)
+            int size = CheckedSize(header, position);
+            if (RecordBatch.ReadMaxTimestamp(header) >= timestamp)
             {
                 var bytes = new byte[size];
                 _log.Read(position, bytes);
@@ -405,7 +405,7 @@ internal sealed class LogSegment
         }
         Span<byte> header = stackalloc byte[RecordBatch.HeaderSize];
         ReadHeader(0, header);
-        return new RecordBatch(header.ToArray()).MaxTimestamp;
+        return RecordBatch.ReadMaxTimestamp(header);
     }
 
     private void ReadHeader(long position, Span<byte> header)
@@ -431,14 +431,22 @@ internal sealed class LogSegment
                 return position;
             }
             ReadHeader(position, header);
-            var view = new RecordBatch(header.ToArray());
-            if (view.LastOffset >= offset)
+            if (RecordBatch.ReadLastOffset(header) >= offset)
             {
                 return position;
             }
-            position += view.BatchLength + RecordBatch.LogOverhead;
+            position += CheckedSize(header, position);
         }
         return -1;
+    }
+
+    /// <summary>The batch size a header states; a size that cannot be a batch is corruption (and would stall a scan).</summary>
+    private int CheckedSize(ReadOnlySpan<byte> header, long position)
+    {
+        RecordBatch.TryReadSize(header, out int size);
+        return size >= RecordBatch.HeaderSize
+            ? size
+            : throw new CorruptRecordException($"segment {LogPath} at position {position}: batch length {size - RecordBatch.LogOverhead} is impossible");
     }
 
     private static int WholeBatchesLength(ReadOnlySpan<byte> buffer)

@@ -40,7 +40,7 @@ public sealed class PartitionLog : IDisposable
         TruncatedOnOpen = truncated;
         _logEndOffset = _segments[^1].NextOffset;
         _lastFlushMs = NowMs;
-        _groupCommitter = new GroupCommitter(Name, _logEndOffset, FlushForGroupCommit);
+        _groupCommitter = new GroupCommitter(Name, _logEndOffset, FlushActive);
         _flushTimer = options.Time.CreateTimer(_ => FlushIfDue(), null, TimeSpan.FromMilliseconds(config.FlushMs), TimeSpan.FromMilliseconds(config.FlushMs));
     }
 
@@ -115,11 +115,7 @@ public sealed class PartitionLog : IDisposable
                 case FlushPolicy.Group:
                     waitForGroupCommit = true;
                     break;
-                case FlushPolicy.Interval:
-                    if (NowMs - _lastFlushMs >= config.FlushMs)
-                    {
-                        FlushLocked();
-                    }
+                case FlushPolicy.Interval: // the flush timer fsyncs, outside this lock
                     waitForGroupCommit = false;
                     break;
                 case FlushPolicy.Os:
@@ -140,7 +136,16 @@ public sealed class PartitionLog : IDisposable
     /// <paramref name="maxBytes"/> worth (at least one batch). Empty at the log end.
     /// </summary>
     /// <exception cref="OffsetOutOfRangeException">The offset is below the log start or above the log end.</exception>
-    public FetchResult Read(long offset, int maxBytes)
+    public FetchResult Read(long offset, int maxBytes) => Read(offset, maxBytes, default);
+
+    /// <summary>
+    /// As <see cref="Read(long, int)"/>, reading into <paramref name="buffer"/> when the batches
+    /// fit (a reader that reuses one buffer allocates nothing per read); the result is then
+    /// valid only until the buffer is reused.
+    /// </summary>
+    public FetchResult Read(long offset, Memory<byte> buffer) => Read(offset, buffer.Length, buffer);
+
+    private FetchResult Read(long offset, int maxBytes, Memory<byte> buffer)
     {
         while (true)
         {
@@ -162,7 +167,7 @@ public sealed class PartitionLog : IDisposable
                 }
                 try
                 {
-                    var records = segment.Read(offset, maxBytes);
+                    var records = segment.Read(offset, maxBytes, buffer);
                     if (!records.IsEmpty)
                     {
                         return new FetchResult(records, end, start);
@@ -594,22 +599,29 @@ public sealed class PartitionLog : IDisposable
     {
         lock (_writeLock)
         {
-            if (!_disposed && Config.FlushPolicy == FlushPolicy.Interval && NowMs - _lastFlushMs >= Config.FlushMs)
+            if (_disposed || Config.FlushPolicy != FlushPolicy.Interval || NowMs - _lastFlushMs < Config.FlushMs)
             {
-                try
-                {
-                    FlushLocked();
-                }
-                catch (LogIOException)
-                {
-                    // The next append's flush reports it.
-                }
+                return;
             }
+            _lastFlushMs = NowMs;
+        }
+        try
+        {
+            FlushActive();
+        }
+        catch (IOException)
+        {
+            // Interval durability is best effort between flushes; the next flush or close retries.
         }
     }
 
-    /// <summary>The group-commit flush: note the log end, fsync outside the write lock, report the noted end as durable.</summary>
-    private long FlushForGroupCommit()
+    /// <summary>
+    /// Notes the log end, then fsyncs the active segment outside the write lock so appends go
+    /// on meanwhile; every offset below the noted end is durable when it returns. (Data rolled
+    /// into an older segment meanwhile was made durable by the roll.) Used by group commit and
+    /// the interval timer.
+    /// </summary>
+    private long FlushActive()
     {
         LogSegment active;
         long end;

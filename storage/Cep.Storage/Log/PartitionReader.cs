@@ -6,17 +6,19 @@ namespace Cep.Storage.Log;
 /// <summary>
 /// Reads a partition's records in offset order from a start offset, batch by batch, checking
 /// every batch's CRC. With <c>follow</c> it tails the log: at the end it awaits the next
-/// append (no polling). Errors name topic/partition and offset. Owned by one consumer.
+/// append (no polling). Errors name topic/partition and offset. It reads into one reused
+/// buffer, so a yielded record's key and value are valid only until the enumeration moves on;
+/// copy what must be kept. Owned by one consumer.
 /// </summary>
 public sealed class PartitionReader
 {
     private readonly PartitionLog _log;
-    private readonly int _maxBytes;
+    private readonly byte[] _buffer;
 
     public PartitionReader(PartitionLog log, long startOffset, int maxBytes = 1024 * 1024)
     {
         _log = log;
-        _maxBytes = maxBytes;
+        _buffer = new byte[maxBytes];
         Position = startOffset;
     }
 
@@ -31,7 +33,7 @@ public sealed class PartitionReader
     {
         while (true)
         {
-            var fetch = _log.Read(Position, _maxBytes);
+            var fetch = _log.Read(Position, _buffer);
             if (fetch.Records.IsEmpty)
             {
                 if (!follow)

@@ -158,6 +158,14 @@ public readonly struct RecordBatch
     public static void SetPartitionLeaderEpoch(Span<byte> batch, int epoch) =>
         BinaryPrimitives.WriteInt32BigEndian(batch[PartitionLeaderEpochOffset..], epoch);
 
+    /// <summary>The last offset of the batch whose header starts <paramref name="header"/> (no copy, no validation).</summary>
+    public static long ReadLastOffset(ReadOnlySpan<byte> header) =>
+        BinaryPrimitives.ReadInt64BigEndian(header) + BinaryPrimitives.ReadInt32BigEndian(header[LastOffsetDeltaOffset..]);
+
+    /// <summary>The max timestamp of the batch whose header starts <paramref name="header"/> (no copy, no validation).</summary>
+    public static long ReadMaxTimestamp(ReadOnlySpan<byte> header) =>
+        BinaryPrimitives.ReadInt64BigEndian(header[MaxTimestampOffset..]);
+
     /// <summary>Marks the batch as log-append time stamped with <paramref name="timestamp"/> and recomputes the CRC.</summary>
     public static void SetLogAppendTime(Span<byte> batch, long timestamp)
     {
