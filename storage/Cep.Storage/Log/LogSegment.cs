@@ -69,13 +69,13 @@ internal sealed class LogSegment
     /// <summary>
     /// Opens an existing segment.
     /// <list type="bullet">
-    /// <item><see cref="SegmentLoad.Sealed"/>: indexes are loaded (rebuilt from batch headers if they
-    /// fail their check); batches are not CRC-checked and nothing is cut, because a sealed segment
-    /// was made durable at roll: corruption there is reported by readers and <c>log verify</c>,
-    /// never silently removed.</item>
-    /// <item><see cref="SegmentLoad.ActiveClean"/>: as sealed, but the batches after the last index
+    /// <item><see cref="SegmentLoad.Trusted"/>: indexes are loaded (rebuilt from batch headers if they
+    /// fail their check); batches are not CRC-checked and nothing is cut, because the segment is
+    /// known durable: corruption there is reported by readers and <c>log verify</c>, never
+    /// silently removed.</item>
+    /// <item><see cref="SegmentLoad.CheckTail"/>: as trusted, but the batches after the last index
     /// entry are CRC-checked and a bad tail is cut.</item>
-    /// <item><see cref="SegmentLoad.ActiveUnclean"/>: every batch is CRC-checked from the start,
+    /// <item><see cref="SegmentLoad.Recover"/>: every batch is CRC-checked from the start,
     /// indexes rebuilt, and the first bad batch and everything after it cut.</item>
     /// </list>
     /// Returns the bytes cut.
@@ -83,9 +83,9 @@ internal sealed class LogSegment
     public long Load(SegmentLoad mode)
     {
         long logLength = _log.Length;
-        bool active = mode != SegmentLoad.Sealed;
+        bool active = mode != SegmentLoad.Trusted;
         long cut;
-        if (mode != SegmentLoad.ActiveUnclean && _offsetIndex.TryLoad(logLength) && _timeIndex.TryLoad(long.MaxValue))
+        if (mode != SegmentLoad.Recover && _offsetIndex.TryLoad(logLength) && _timeIndex.TryLoad(long.MaxValue))
         {
             _maxTimestamp = Math.Max(-1, _timeIndex.LastTimestamp);
             _firstBatchTimestamp = ReadFirstBatchTimestamp();
@@ -220,23 +220,32 @@ internal sealed class LogSegment
         }
     }
 
-    public void Flush()
+    /// <summary>
+    /// Makes the log file durable: the acknowledgement path. Safe to call from a flusher thread
+    /// while the writer appends (it does not touch the indexes, which are rebuilt after a crash).
+    /// </summary>
+    public void Flush() => _log.Flush();
+
+    /// <summary>
+    /// Makes the log file and both indexes durable: a segment behind the recovery point is
+    /// trusted as it is on disk. Not concurrently with appends to this segment.
+    /// </summary>
+    public void FlushToDisk()
     {
         _log.Flush();
-        _offsetIndex.Flush(toDisk: false);
-        _timeIndex.Flush(toDisk: false);
+        _offsetIndex.Flush(toDisk: true);
+        _timeIndex.Flush(toDisk: true);
     }
 
-    /// <summary>Closes the segment for appends: records the final time-index entry and makes all files durable.</summary>
+    /// <summary>Closes the segment for appends: records the final time-index entry. Durability is the caller's (a background flush after a roll).</summary>
     public void Seal()
     {
         if (_lastBatchBaseOffset >= 0)
         {
             _timeIndex.MaybeAppend(_maxTimestamp, _lastBatchBaseOffset);
         }
-        _log.Flush();
-        _offsetIndex.Flush(toDisk: true);
-        _timeIndex.Flush(toDisk: true);
+        _offsetIndex.Flush(toDisk: false);
+        _timeIndex.Flush(toDisk: false);
     }
 
     public bool TryAcquire()

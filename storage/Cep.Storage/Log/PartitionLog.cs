@@ -8,9 +8,10 @@ namespace Cep.Storage.Log;
 /// which (the active segment) takes appends. The single writer assigns offsets under a lock;
 /// durability follows the topic's <see cref="FlushPolicy"/> and an append is acknowledged
 /// (its task completes) only once that policy is met.
-/// Opening is recovery: after an unclean shutdown the active segment is validated batch by
-/// batch and cut at the first bad one; segments before it were made durable when they
-/// rolled. Nothing after the last valid batch survives, nothing before it is lost.
+/// A rolled segment is fsynced in the background (so a roll never stalls appends) and then
+/// the recovery point moves past it. Opening is recovery: after an unclean shutdown every
+/// segment from the recovery point on is validated batch by batch and the log is cut at the
+/// first bad batch. Nothing after the last valid batch survives, nothing before it is lost.
 /// Thread-safety: every public member is thread-safe. Writes serialize on one lock; reads
 /// take no lock (they work on an immutable snapshot of the segment list and pin segments).
 /// </summary>
@@ -22,6 +23,9 @@ public sealed class PartitionLog : IDisposable
     private readonly PartitionLogOptions _options;
     private readonly GroupCommitter _groupCommitter;
     private readonly ITimer _flushTimer;
+    private readonly RecoveryPointFile _recoveryPoint;
+    private readonly object _sealedFlushLock = new();
+    private readonly List<LogSegment> _unflushed = [];
     private LogSegment[] _segments;
     private long _logEndOffset;
     private long _lastFlushMs;
@@ -36,6 +40,7 @@ public sealed class PartitionLog : IDisposable
         Partition = partition;
         _config = config;
         _options = options;
+        _recoveryPoint = new RecoveryPointFile(directory);
         _segments = Load(out long truncated);
         TruncatedOnOpen = truncated;
         _logEndOffset = _segments[^1].NextOffset;
@@ -254,6 +259,8 @@ public sealed class PartitionLog : IDisposable
             Publish(keep.ToArray());
             _logEndOffset = keep[^1].NextOffset;
             _groupCommitter.ResetDurableOffset(_logEndOffset);
+            // The cut segment changed after it was durable: after a crash, recover from it.
+            _recoveryPoint.Write(Math.Min(_recoveryPoint.Read(), keep[^1].BaseOffset));
         }
     }
 
@@ -376,11 +383,9 @@ public sealed class PartitionLog : IDisposable
         bool flushed;
         try
         {
-            foreach (var segment in Segments)
-            {
-                segment.Flush();
-            }
+            FlushSealed();
             Segments[^1].Seal();
+            Segments[^1].FlushToDisk();
             flushed = true;
         }
         catch (IOException)
@@ -421,8 +426,9 @@ public sealed class PartitionLog : IDisposable
             File.Move(cleanedLogPath, old.LogPath, overwrite: true);
             FileLogFile.FlushDirectory(Directory);
             var replacement = new LogSegment(Directory, old.BaseOffset, Config.IndexIntervalBytes, _options.OpenLogFile);
-            replacement.Load(SegmentLoad.ActiveUnclean);
+            replacement.Load(SegmentLoad.Recover);
             replacement.Seal();
+            replacement.FlushToDisk();
             var updated = (LogSegment[])segments.Clone();
             updated[index] = replacement;
             Publish(updated);
@@ -564,14 +570,70 @@ public sealed class PartitionLog : IDisposable
             || batch.MaxTimestamp - active.FirstBatchTimestamp > config.SegmentMs
             || batch.LastOffset - active.BaseOffset > int.MaxValue);
 
-    /// <summary>Seals the active segment (durably) and starts a new one at the log end.</summary>
+    /// <summary>
+    /// Seals the active segment and starts a new one at the log end. The sealed segment is
+    /// fsynced in the background; until then acknowledging flushes cover it too
+    /// (<see cref="FlushActive"/>). The directory is synced now, so an acknowledged record in
+    /// the new file cannot lose its directory entry.
+    /// </summary>
     private void RollLocked()
     {
         var segments = Segments;
-        segments[^1].Seal();
+        var sealedSegment = segments[^1];
+        sealedSegment.Seal();
+        sealedSegment.TryAcquire(); // held until its background flush is done
+        _unflushed.Add(sealedSegment);
         var next = NewSegment(_logEndOffset);
         FileLogFile.FlushDirectory(Directory);
         Publish([.. segments, next]);
+        ThreadPool.QueueUserWorkItem(_ => TryFlushSealed());
+    }
+
+    private void TryFlushSealed()
+    {
+        try
+        {
+            FlushSealed();
+        }
+        catch (IOException)
+        {
+            // Left in the unflushed list: the next acknowledging flush or close retries and reports.
+        }
+    }
+
+    /// <summary>
+    /// Fsyncs every rolled segment not yet durable (log and indexes), then moves the recovery
+    /// point past them. Runs outside the write lock; one at a time.
+    /// </summary>
+    private void FlushSealed()
+    {
+        lock (_sealedFlushLock)
+        {
+            LogSegment[] pending;
+            lock (_writeLock)
+            {
+                pending = _unflushed.ToArray();
+            }
+            if (pending.Length == 0)
+            {
+                return;
+            }
+            foreach (var segment in pending)
+            {
+                segment.FlushToDisk();
+            }
+            long recoveryPoint;
+            lock (_writeLock)
+            {
+                foreach (var segment in pending)
+                {
+                    _unflushed.Remove(segment);
+                    segment.Release();
+                }
+                recoveryPoint = _unflushed.Count > 0 ? _unflushed[0].BaseOffset : _segments[^1].BaseOffset;
+            }
+            _recoveryPoint.Write(recoveryPoint);
+        }
     }
 
     private LogSegment NewSegment(long baseOffset)
@@ -586,6 +648,10 @@ public sealed class PartitionLog : IDisposable
     {
         try
         {
+            foreach (var segment in _unflushed)
+            {
+                segment.Flush();
+            }
             _segments[^1].Flush();
         }
         catch (IOException e)
@@ -623,21 +689,30 @@ public sealed class PartitionLog : IDisposable
     /// </summary>
     private long FlushActive()
     {
-        LogSegment active;
+        LogSegment[] segments;
         long end;
         lock (_writeLock)
         {
             end = _logEndOffset;
-            active = _segments[^1];
-            active.TryAcquire(); // cannot fail: segments are retired only under this lock
+            segments = [.. _unflushed, _segments[^1]];
+            foreach (var segment in segments)
+            {
+                segment.TryAcquire(); // cannot fail: segments are retired only under this lock
+            }
         }
         try
         {
-            active.Flush();
+            foreach (var segment in segments)
+            {
+                segment.Flush();
+            }
         }
         finally
         {
-            active.Release();
+            foreach (var segment in segments)
+            {
+                segment.Release();
+            }
         }
         return end;
     }
@@ -655,14 +730,31 @@ public sealed class PartitionLog : IDisposable
             .Where(b => b >= 0)
             .Order()
             .ToList();
+        long recoveryPoint = clean ? long.MaxValue : _recoveryPoint.Read();
         var segments = new List<LogSegment>();
         truncated = 0;
         for (int i = 0; i < baseOffsets.Count; i++)
         {
             var segment = new LogSegment(Directory, baseOffsets[i], Config.IndexIntervalBytes, _options.OpenLogFile);
-            var mode = i < baseOffsets.Count - 1 ? SegmentLoad.Sealed : clean ? SegmentLoad.ActiveClean : SegmentLoad.ActiveUnclean;
-            truncated += segment.Load(mode);
+            bool last = i == baseOffsets.Count - 1;
+            var mode = baseOffsets[i] >= recoveryPoint ? SegmentLoad.Recover : last && clean ? SegmentLoad.CheckTail : SegmentLoad.Trusted;
+            long cut = segment.Load(mode);
+            truncated += cut;
             segments.Add(segment);
+            if (mode == SegmentLoad.Recover && !last)
+            {
+                segment.FlushToDisk(); // validated from the page cache; durable before the recovery point passes it
+            }
+            if (cut > 0 && !last)
+            {
+                // Later segments were written after the torn point: they cannot be trusted either.
+                foreach (long later in baseOffsets.Skip(i + 1))
+                {
+                    truncated += new FileInfo(Path.Combine(Directory, LogSegment.FileName(later, ".log"))).Length;
+                    LogSegment.DeleteFiles(Directory, later);
+                }
+                break;
+            }
         }
         if (segments.Count == 0)
         {
@@ -673,6 +765,8 @@ public sealed class PartitionLog : IDisposable
             File.Delete(marker);
             FileLogFile.FlushDirectory(Directory);
         }
+        // Everything loaded is now known good: recovery after a crash starts at the active segment.
+        _recoveryPoint.Write(segments[^1].BaseOffset);
         return segments.ToArray();
     }
 }

@@ -127,4 +127,45 @@ public sealed class RecoveryTests
         var error = Assert.Throws<Cep.Storage.Records.CorruptRecordException>(() => Batches.ReadAll(reopened));
         Assert.StartsWith("t/0 offset ", error.Message);
     }
+
+    [Fact]
+    public async Task Segments_past_the_recovery_point_are_recovered_and_a_torn_one_drops_everything_after_it()
+    {
+        using var directory = new TempDirectory();
+        var log = await Filled(directory.Path, 100);
+        var bases = log.Segments.Select(s => s.BaseOffset).ToArray();
+        Assert.True(bases.Length >= 4);
+        Crash(log, directory.Path);
+        // As if the machine died before the background flush of the last rolls: recovery starts at bases[1].
+        File.WriteAllText(Path.Combine(directory.Path, "recovery-point"), bases[1].ToString());
+        string torn = Path.Combine(directory.Path, $"{bases[2]:D20}.log");
+        using (var stream = new FileStream(torn, FileMode.Open))
+        {
+            stream.SetLength(stream.Length - 10);
+        }
+
+        using var reopened = PartitionLog.Open(directory.Path, "t", 0, Config);
+        Assert.True(reopened.TruncatedOnOpen > 10);
+        Assert.Equal(3, reopened.SegmentCount);
+        Assert.False(File.Exists(Path.Combine(directory.Path, $"{bases[3]:D20}.log")));
+        var records = Batches.ReadAll(reopened);
+        Assert.Equal(Enumerable.Range(0, records.Count).Select(i => (long)i), records.Select(r => r.Offset));
+        Assert.True(records.Count < 100 && records.Count > bases[2]);
+        Assert.Equal(bases[2].ToString(), File.ReadAllText(Path.Combine(directory.Path, "recovery-point")));
+        Assert.Empty(reopened.Verify());
+    }
+
+    [Fact]
+    public async Task A_roll_moves_the_recovery_point_once_the_sealed_segment_is_flushed()
+    {
+        using var directory = new TempDirectory();
+        using var log = await Filled(directory.Path, 60);
+        string recoveryPoint = Path.Combine(directory.Path, "recovery-point");
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (File.ReadAllText(recoveryPoint) != log.Segments[^1].BaseOffset.ToString() && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(20);
+        }
+        Assert.Equal(log.Segments[^1].BaseOffset.ToString(), File.ReadAllText(recoveryPoint));
+    }
 }
