@@ -52,7 +52,7 @@ internal sealed class LogAppendScenario : IScenario
 
     private static MetricSet AppendOurs(int batches)
     {
-        using var log = new OurLog("append", FlushPolicy.Os);
+        using var log = new OurLog("append", FlushPolicy.Interval);
         var builder = new RecordBatchBuilder(CompressionType.None, 128 * 1024);
         byte[] value = Payload.NewValue();
         long sequence = 0;

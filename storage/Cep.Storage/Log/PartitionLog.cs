@@ -154,9 +154,11 @@ public sealed class PartitionLog : IDisposable
     {
         while (true)
         {
+            // The end first: a roll publishes the new segment before the end moves past it, so
+            // every offset below this end is in the snapshot taken next (or was deleted).
+            long end = HighWatermark;
             var segments = Segments;
             long start = segments[0].BaseOffset;
-            long end = HighWatermark;
             if (offset < start || offset > end)
             {
                 throw new OffsetOutOfRangeException($"offset {offset} is out of range for {Name}; valid offsets are [{start}, {end}]");
