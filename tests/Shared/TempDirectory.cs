@@ -1,4 +1,4 @@
-namespace Cep.Storage.Tests;
+namespace Cep.Tests;
 
 /// <summary>A fresh directory under the system temp folder, deleted on dispose.</summary>
 internal sealed class TempDirectory : IDisposable
