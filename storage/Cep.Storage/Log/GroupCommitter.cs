@@ -5,8 +5,9 @@ namespace Cep.Storage.Log;
 /// thread fsyncs for all of them at once. The flush function reports the log end offset it
 /// observed before its fsync, so every offset below it is durable once it returns; waiters
 /// at or below are completed, later ones wait for the next round. While one fsync runs the
-/// next group gathers, so throughput grows with the number of concurrent appenders.
-/// Thread-safe.
+/// next group gathers, so throughput grows with the number of concurrent appenders. The
+/// flusher thread starts on demand and ends after a second without waiters, so thousands of
+/// idle partitions hold no threads. Thread-safe.
 /// </summary>
 internal sealed class GroupCommitter : IDisposable
 {
@@ -14,7 +15,9 @@ internal sealed class GroupCommitter : IDisposable
     private readonly string _name;
     private readonly object _lock = new();
     private readonly List<(long Offset, TaskCompletionSource Done)> _waiters = [];
-    private readonly Thread _thread;
+    private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(1);
+
+    private Thread? _thread;
     private long _durableOffset;
     private bool _disposed;
 
@@ -23,8 +26,6 @@ internal sealed class GroupCommitter : IDisposable
         _name = name;
         _durableOffset = durableOffset;
         _flush = flush;
-        _thread = new Thread(Run) { IsBackground = true, Name = $"group-commit {name}" };
-        _thread.Start();
     }
 
     /// <summary>Completes once every offset below <paramref name="endOffset"/> is durable.</summary>
@@ -39,7 +40,15 @@ internal sealed class GroupCommitter : IDisposable
             ObjectDisposedException.ThrowIf(_disposed, this);
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             _waiters.Add((endOffset, done));
-            Monitor.Pulse(_lock);
+            if (_thread is null)
+            {
+                _thread = new Thread(Run) { IsBackground = true, Name = $"group-commit {_name}" };
+                _thread.Start();
+            }
+            else
+            {
+                Monitor.Pulse(_lock);
+            }
             return done.Task;
         }
     }
@@ -53,14 +62,17 @@ internal sealed class GroupCommitter : IDisposable
         }
     }
 
+    /// <summary>Completes the waiters still pending (after a last flush) and stops the flusher.</summary>
     public void Dispose()
     {
+        Thread? thread;
         lock (_lock)
         {
             _disposed = true;
+            thread = _thread;
             Monitor.Pulse(_lock);
         }
-        _thread.Join();
+        thread?.Join();
     }
 
     private void Run()
@@ -71,10 +83,14 @@ internal sealed class GroupCommitter : IDisposable
             {
                 while (_waiters.Count == 0 && !_disposed)
                 {
-                    Monitor.Wait(_lock);
+                    if (!Monitor.Wait(_lock, IdleTimeout) && _waiters.Count == 0)
+                    {
+                        break;
+                    }
                 }
                 if (_waiters.Count == 0)
                 {
+                    _thread = null; // the next waiter starts a new one
                     return;
                 }
             }

@@ -52,6 +52,13 @@ internal sealed class LogSegment
 
     public static string FileName(long baseOffset, string extension) => $"{baseOffset:D20}{extension}";
 
+    /// <summary>A new, empty segment; files left at that base offset (by a truncation or deletion) are removed first.</summary>
+    public static LogSegment Create(string directory, long baseOffset, int indexIntervalBytes, Func<string, ILogFile> openLogFile)
+    {
+        DeleteFiles(directory, baseOffset);
+        return new LogSegment(directory, baseOffset, indexIntervalBytes, openLogFile);
+    }
+
     /// <summary>Parses a base offset from a file name like 00000000000000000042.log.</summary>
     public static bool TryParseBaseOffset(string fileName, out long baseOffset)
     {

@@ -17,8 +17,6 @@ namespace Cep.Storage.Log;
 /// </summary>
 public sealed class PartitionLog : IDisposable
 {
-    private const string CleanShutdownMarker = ".clean-shutdown";
-
     private readonly object _writeLock = new();
     private readonly PartitionLogOptions _options;
     private readonly GroupCommitter _groupCommitter;
@@ -41,7 +39,7 @@ public sealed class PartitionLog : IDisposable
         _config = config;
         _options = options;
         _recoveryPoint = new RecoveryPointFile(directory);
-        _segments = Load(out long truncated);
+        _segments = LogLoader.Load(directory, config, options, _recoveryPoint, out long truncated);
         TruncatedOnOpen = truncated;
         _logEndOffset = _segments[^1].NextOffset;
         _lastFlushMs = NowMs;
@@ -109,7 +107,7 @@ public sealed class PartitionLog : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             var config = Config;
-            var ranges = ValidateForAppend(batches, config);
+            var ranges = AppendValidator.Validate(Name, batches, config);
             result = AppendLocked(batches, ranges, config);
             switch (config.FlushPolicy)
             {
@@ -326,48 +324,7 @@ public sealed class PartitionLog : IDisposable
     /// Checks every batch (framing, CRC, offsets in order) and every index entry; returns one
     /// line per problem naming topic/partition, segment, position and offset. Empty means sound.
     /// </summary>
-    public IReadOnlyList<string> Verify()
-    {
-        var problems = new List<string>();
-        long expected = LogStartOffset;
-        foreach (var segment in Segments)
-        {
-            if (!segment.TryAcquire())
-            {
-                continue;
-            }
-            try
-            {
-                var starts = new Dictionary<long, long>();
-                long position = 0;
-                try
-                {
-                    foreach (var (at, batch) in segment.ReadBatches())
-                    {
-                        position = at;
-                        if (batch.BaseOffset < expected)
-                        {
-                            problems.Add($"{Name}: segment {Path.GetFileName(segment.LogPath)} position {at}: batch base offset {batch.BaseOffset} is below the expected {expected}");
-                        }
-                        starts[batch.BaseOffset] = at;
-                        expected = batch.LastOffset + 1;
-                        position = at + batch.SizeInBytes;
-                    }
-                }
-                catch (CorruptRecordException e)
-                {
-                    problems.Add($"{Name}: segment {Path.GetFileName(segment.LogPath)} after offset {expected - 1} (position {position}): {e.Message}");
-                    continue;
-                }
-                problems.AddRange(segment.VerifyIndexes(starts).Select(p => $"{Name}: {p}"));
-            }
-            finally
-            {
-                segment.Release();
-            }
-        }
-        return problems;
-    }
+    public IReadOnlyList<string> Verify() => LogVerifier.Verify(Name, Segments);
 
     /// <summary>Flushes, marks the shutdown clean (so the next open skips full recovery) and closes.</summary>
     public void Dispose()
@@ -400,7 +357,7 @@ public sealed class PartitionLog : IDisposable
         }
         if (flushed)
         {
-            File.WriteAllBytes(Path.Combine(Directory, CleanShutdownMarker), []);
+            LogLoader.MarkCleanShutdown(Directory);
         }
         _appended.TrySetResult();
     }
@@ -464,53 +421,6 @@ public sealed class PartitionLog : IDisposable
             }
         }
         return found;
-    }
-
-    private List<(int Start, int Size)> ValidateForAppend(ReadOnlyMemory<byte> batches, LogConfig config)
-    {
-        var ranges = new List<(int, int)>(1);
-        int position = 0;
-        while (position < batches.Length)
-        {
-            if (!RecordBatch.TryReadSize(batches.Span[position..], out int size) || size < RecordBatch.HeaderSize || size > batches.Length - position)
-            {
-                throw new CorruptRecordException($"{Name}: the batch at byte {position} of the append is cut short or malformed ({batches.Length - position} bytes left); nothing was appended");
-            }
-            if (size > config.MaxMessageBytes)
-            {
-                throw new RecordTooLargeException($"{Name}: a batch of {size} bytes exceeds max.message.bytes={config.MaxMessageBytes}; nothing was appended");
-            }
-            var batch = new RecordBatch(batches.Slice(position, size));
-            try
-            {
-                batch.Validate();
-            }
-            catch (CorruptRecordException e)
-            {
-                throw new CorruptRecordException($"{Name}: the batch at byte {position} of the append is corrupt ({e.Message}); nothing was appended", e);
-            }
-            if (batch.RecordCount != batch.LastOffsetDelta + 1 || batch.RecordCount == 0)
-            {
-                throw new CorruptRecordException($"{Name}: the batch at byte {position} of the append has {batch.RecordCount} records but last offset delta {batch.LastOffsetDelta}; nothing was appended");
-            }
-            if (config.CleanupPolicy.HasFlag(CleanupPolicy.Compact))
-            {
-                foreach (var record in batch)
-                {
-                    if (record.Key is null)
-                    {
-                        throw new InvalidRecordException($"{Name}: record {record.Offset - batch.BaseOffset} of the batch at byte {position} has no key, and a compacted topic needs one; nothing was appended");
-                    }
-                }
-            }
-            ranges.Add((position, size));
-            position += size;
-        }
-        if (ranges.Count == 0)
-        {
-            throw new CorruptRecordException($"{Name}: the append holds no record batch");
-        }
-        return ranges;
     }
 
     private AppendResult AppendLocked(Memory<byte> batches, List<(int Start, int Size)> ranges, LogConfig config)
@@ -638,11 +548,7 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
-    private LogSegment NewSegment(long baseOffset)
-    {
-        LogSegment.DeleteFiles(Directory, baseOffset);
-        return new LogSegment(Directory, baseOffset, Config.IndexIntervalBytes, _options.OpenLogFile);
-    }
+    private LogSegment NewSegment(long baseOffset) => LogSegment.Create(Directory, baseOffset, Config.IndexIntervalBytes, _options.OpenLogFile);
 
     private void Publish(LogSegment[] segments) => Volatile.Write(ref _segments, segments);
 
@@ -717,58 +623,5 @@ public sealed class PartitionLog : IDisposable
             }
         }
         return end;
-    }
-
-    private LogSegment[] Load(out long truncated)
-    {
-        string marker = Path.Combine(Directory, CleanShutdownMarker);
-        bool clean = File.Exists(marker);
-        foreach (string leftover in System.IO.Directory.EnumerateFiles(Directory, "*.cleaned"))
-        {
-            File.Delete(leftover);
-        }
-        var baseOffsets = System.IO.Directory.EnumerateFiles(Directory, "*.log")
-            .Select(path => LogSegment.TryParseBaseOffset(Path.GetFileName(path), out long b) ? b : -1)
-            .Where(b => b >= 0)
-            .Order()
-            .ToList();
-        long recoveryPoint = clean ? long.MaxValue : _recoveryPoint.Read();
-        var segments = new List<LogSegment>();
-        truncated = 0;
-        for (int i = 0; i < baseOffsets.Count; i++)
-        {
-            var segment = new LogSegment(Directory, baseOffsets[i], Config.IndexIntervalBytes, _options.OpenLogFile);
-            bool last = i == baseOffsets.Count - 1;
-            var mode = baseOffsets[i] >= recoveryPoint ? SegmentLoad.Recover : last && clean ? SegmentLoad.CheckTail : SegmentLoad.Trusted;
-            long cut = segment.Load(mode);
-            truncated += cut;
-            segments.Add(segment);
-            if (mode == SegmentLoad.Recover && !last)
-            {
-                segment.FlushToDisk(); // validated from the page cache; durable before the recovery point passes it
-            }
-            if (cut > 0 && !last)
-            {
-                // Later segments were written after the torn point: they cannot be trusted either.
-                foreach (long later in baseOffsets.Skip(i + 1))
-                {
-                    truncated += new FileInfo(Path.Combine(Directory, LogSegment.FileName(later, ".log"))).Length;
-                    LogSegment.DeleteFiles(Directory, later);
-                }
-                break;
-            }
-        }
-        if (segments.Count == 0)
-        {
-            segments.Add(NewSegment(0));
-        }
-        if (clean)
-        {
-            File.Delete(marker);
-            FileLogFile.FlushDirectory(Directory);
-        }
-        // Everything loaded is now known good: recovery after a crash starts at the active segment.
-        _recoveryPoint.Write(segments[^1].BaseOffset);
-        return segments.ToArray();
     }
 }
