@@ -55,6 +55,8 @@ public sealed class CliTests
         Assert.Equal("v0\n", fromPast.Stdout);
         var fromFuture = await CepProcess.RunAsync(data.Path, "consume", "t", "--from-time", "2999-01-01T00:00:00Z");
         Assert.Equal((0, ""), (fromFuture.ExitCode, fromFuture.Stdout));
+        var following = await CepProcess.RunAsync(data.Path, "consume", "t", "--follow", "--from-beginning", "--max-messages", "3");
+        Assert.Equal((0, "v0\nv1\nv2\n"), (following.ExitCode, following.Stdout));
     }
 
     [Fact]

@@ -152,6 +152,7 @@ public sealed class PartitionLog : IDisposable
     {
         while (true)
         {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
             // The end first: a roll publishes the new segment before the end moves past it, so
             // every offset below this end is in the snapshot taken next (or was deleted).
             long end = HighWatermark;
@@ -190,11 +191,15 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
-    /// <summary>Completes when the log end offset passes <paramref name="offset"/> (no polling: appends signal it).</summary>
+    /// <summary>
+    /// Completes when the log end offset passes <paramref name="offset"/> (no polling: appends
+    /// signal it). Throws <see cref="ObjectDisposedException"/> once the log is closed or deleted.
+    /// </summary>
     public async Task WaitForDataAsync(long offset, CancellationToken cancellationToken)
     {
         while (true)
         {
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
             var signal = Volatile.Read(ref _appended);
             if (HighWatermark > offset)
             {

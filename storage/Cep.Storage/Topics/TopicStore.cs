@@ -23,6 +23,7 @@ public sealed class TopicStore : IDisposable
     private readonly LogCleaner _cleaner;
     private ITimer? _maintenance;
     private int _roundRobin;
+    private int _maintenanceRunning;
     private bool _disposed;
 
     private TopicStore(string dataDirectory, PartitionLogOptions options, FileStream lockFile)
@@ -234,8 +235,27 @@ public sealed class TopicStore : IDisposable
             : Murmur2Partitioner.Partition(key, count);
     }
 
-    /// <summary>One pass of retention and compaction over every partition; returns segments deleted and cleaned.</summary>
+    /// <summary>
+    /// One pass of retention and compaction over every partition; returns segments deleted and
+    /// cleaned. A pass asked for while one runs (a slow pass meeting the next timer tick) is skipped.
+    /// </summary>
     public (int Deleted, int Cleaned) RunMaintenance()
+    {
+        if (Interlocked.Exchange(ref _maintenanceRunning, 1) == 1)
+        {
+            return (0, 0);
+        }
+        try
+        {
+            return RunMaintenancePass();
+        }
+        finally
+        {
+            Volatile.Write(ref _maintenanceRunning, 0);
+        }
+    }
+
+    private (int Deleted, int Cleaned) RunMaintenancePass()
     {
         PartitionLog[] logs;
         lock (_lock)

@@ -60,4 +60,21 @@ public sealed class GroupCommitTests
         await log.AppendAsync(Batches.Values(0, "x"));
         Assert.Equal(0, file!.FlushCount);
     }
+
+    [Fact]
+    public async Task Interval_policy_acknowledges_at_once_and_fsyncs_within_flush_ms_off_the_append_path()
+    {
+        using var directory = new TempDirectory();
+        FaultyLogFile? file = null;
+        var options = new PartitionLogOptions { OpenLogFile = path => file = new FaultyLogFile(path) };
+        using var log = PartitionLog.Open(directory.Path, "t", 0, new LogConfig { FlushPolicy = FlushPolicy.Interval, FlushMs = 50 }, options);
+        await log.AppendAsync(Batches.Values(0, "x"));
+        Assert.Equal(0, file!.FlushCount);
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (file.DurableLength < file.Length && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(10);
+        }
+        Assert.Equal(file.Length, file.DurableLength);
+    }
 }

@@ -144,4 +144,25 @@ public sealed class TopicStoreTests
         Assert.Equal(50L, store.GetPartition("expiring", 0).LogStartOffset);
         Assert.True(Batches.ReadAll(store.GetPartition("table", 0)).Count < 50);
     }
+
+    [Fact]
+    public async Task A_reader_following_a_deleted_topic_stops_with_an_error_instead_of_spinning()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Path);
+        store.CreateTopic("gone", 1);
+        var log = store.GetPartition("gone", 0);
+        await log.AppendAsync(Batches.Values(1, "a"));
+        var reader = new PartitionReader(log, 0);
+        var reading = Task.Run(async () =>
+        {
+            await foreach (var _ in reader.ReadAsync(follow: true))
+            {
+            }
+        });
+        await Task.Delay(100);
+        store.DeleteTopic("gone");
+        await Assert.ThrowsAsync<ObjectDisposedException>(() => reading.WaitAsync(TimeSpan.FromSeconds(10)));
+        Assert.Equal(1L, reader.Position);
+    }
 }
