@@ -59,10 +59,16 @@ public sealed class PartitionLog : IDisposable
     /// <summary>Bytes cut from a torn or corrupt tail when the log was opened.</summary>
     public long TruncatedOnOpen { get; }
 
+    /// <summary>The topic's settings; a new value applies from the next append, roll, flush and maintenance pass.</summary>
     public LogConfig Config
     {
         get => Volatile.Read(ref _config);
-        set => Volatile.Write(ref _config, value);
+        set
+        {
+            var period = TimeSpan.FromMilliseconds(value.FlushMs);
+            Volatile.Write(ref _config, value);
+            _flushTimer.Change(period, period);
+        }
     }
 
     /// <summary>The epoch stamped into every appended batch (replication advances it).</summary>
@@ -103,11 +109,12 @@ public sealed class PartitionLog : IDisposable
     {
         AppendResult result;
         bool waitForGroupCommit;
+        // Validation (CRCs) runs before the lock, so concurrent producers check in parallel.
+        var config = Config;
+        var ranges = AppendValidator.Validate(Name, batches, config);
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var config = Config;
-            var ranges = AppendValidator.Validate(Name, batches, config);
             result = AppendLocked(batches, ranges, config);
             switch (config.FlushPolicy)
             {
@@ -298,7 +305,8 @@ public sealed class PartitionLog : IDisposable
             {
                 var oldest = segments[0];
                 bool overSize = config.RetentionBytes >= 0 && total - oldest.Size >= config.RetentionBytes;
-                if (!Expired(oldest) && !overSize)
+                // An empty sealed segment (all compacted away) holds nothing to keep.
+                if (oldest.Size > 0 && !Expired(oldest) && !overSize)
                 {
                     break;
                 }
