@@ -46,7 +46,7 @@ internal sealed class LogAppendScenario : IScenario
                 "records_per_s times build + append (peer: fill + enqueue) only; final_flush_ms is the fsync (peer: Commit(spinWait: true)) after the last append.",
                 "records_per_s_per_core = records_per_s: one producer thread does the work; cpu_cores_used counts every thread of the process (timer fsyncs, FASTER's I/O completions, GC).",
                 "raw_pwrite_mb_per_s: the same number of 110 KB pwrite calls into a plain file, no log and no fsync: the page-cache ceiling on this machine at this moment.",
-                "ours writes through the page cache and fdatasyncs once a second under the partition's write lock; FasterLog writes pages with O_DIRECT|write-through in the background.",
+                "ours writes through the page cache and fdatasyncs once a second off the append path (a rolled segment is fsynced in the background); FasterLog writes pages with O_DIRECT|write-through in the background.",
             ]));
     }
 
