@@ -1,0 +1,61 @@
+namespace Cep.Engine.Operators;
+
+/// <summary>
+/// The per-subscription half of an operator, after Rx.NET's internal Sink: it holds the
+/// downstream observer and all per-subscription state, while the operator object holds only
+/// settings. Dispose is idempotent: it swaps the downstream for a no-op observer
+/// (Interlocked), so a late OnNext after disposal goes nowhere, then unsubscribes upstream.
+/// Owned by one task thread (the graph is single-threaded).
+/// </summary>
+internal abstract class OperatorSink<TIn, TOut> : IObserver<StreamItem<TIn>>, IDisposable
+{
+    private IObserver<StreamItem<TOut>> _downstream;
+    private IDisposable? _upstream;
+
+    protected OperatorSink(IObserver<StreamItem<TOut>> downstream)
+    {
+        _downstream = downstream;
+    }
+
+    /// <summary>Subscribes to <paramref name="source"/>; returns this sink as the subscription.</summary>
+    public IDisposable Run(IObservable<StreamItem<TIn>> source)
+    {
+        _upstream = source.Subscribe(this);
+        return this;
+    }
+
+    public abstract void OnNext(StreamItem<TIn> item);
+
+    public virtual void OnError(Exception error) => ForwardOnError(error);
+
+    public virtual void OnCompleted() => ForwardOnCompleted();
+
+    public virtual void Dispose()
+    {
+        Interlocked.Exchange(ref _downstream, NopObserver<StreamItem<TOut>>.Instance);
+        Interlocked.Exchange(ref _upstream, null)?.Dispose();
+    }
+
+    protected void ForwardOnNext(StreamItem<TOut> item) => _downstream.OnNext(item);
+
+    /// <summary>Passes a watermark or barrier on unchanged.</summary>
+    protected void ForwardPunctuation(in StreamItem<TIn> item) => _downstream.OnNext(item.AsPunctuation<TOut>());
+
+    protected void ForwardOnError(Exception error)
+    {
+        var downstream = Interlocked.Exchange(ref _downstream, NopObserver<StreamItem<TOut>>.Instance);
+        downstream.OnError(error);
+        Dispose();
+    }
+
+    protected void ForwardOnCompleted()
+    {
+        var downstream = Interlocked.Exchange(ref _downstream, NopObserver<StreamItem<TOut>>.Instance);
+        downstream.OnCompleted();
+        Dispose();
+    }
+
+    /// <summary>Stops the pipeline with the user's exception, naming the operator and the event.</summary>
+    protected void Fail(string operatorName, in StreamItem<TIn> item, Exception error) =>
+        ForwardOnError(new OperatorException(operatorName, item.Origin, error));
+}
