@@ -2,7 +2,7 @@ using Cep.Benchmarks;
 
 // Usage: dotnet run -c Release --project bench/Cep.Benchmarks -- SCENARIO [--quick]
 // The last line printed is one JSON object; an unknown scenario lists the known ones and exits 2.
-IScenario[] scenarios = [new LogAppendScenario(), new LogAppendDurableScenario(), new LogReadScenario()];
+IScenario[] scenarios = [new LogAppendScenario(), new LogAppendDurableScenario(), new LogReadScenario(), new WindowCountScenario()];
 
 bool quick = args.Contains("--quick");
 var rest = args.Where(a => a != "--quick").ToList();

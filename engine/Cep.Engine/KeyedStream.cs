@@ -1,27 +1,36 @@
+using Cep.Engine.Operators;
 using Cep.Engine.Windows;
 
 namespace Cep.Engine;
 
-/// <summary>A stream grouped by key: what windows and other per-key operators take. Not thread-safe (built and run by one task).</summary>
+/// <summary>
+/// A stream grouped by key: what windows and other per-key operators take. The key selector
+/// is kept rather than applied, so the per-key operator computes keys itself (one operator
+/// less per event); subscribed as it is, it yields key/value pairs. Not thread-safe (built and
+/// run by one task).
+/// </summary>
 public sealed class KeyedStream<TKey, T> : IObservable<StreamItem<Keyed<TKey, T>>>
     where TKey : notnull
 {
-    private readonly IObservable<StreamItem<Keyed<TKey, T>>> _items;
+    private readonly IObservable<StreamItem<T>> _source;
+    private readonly Func<T, TKey> _keySelector;
 
-    internal KeyedStream(IObservable<StreamItem<Keyed<TKey, T>>> items)
+    internal KeyedStream(IObservable<StreamItem<T>> source, Func<T, TKey> keySelector)
     {
-        _items = items;
+        _source = source;
+        _keySelector = keySelector;
     }
 
-    public IDisposable Subscribe(IObserver<StreamItem<Keyed<TKey, T>>> observer) => _items.Subscribe(observer);
+    public IDisposable Subscribe(IObserver<StreamItem<Keyed<TKey, T>>> observer) =>
+        new KeyByOperator<T, TKey>(_source, _keySelector).Subscribe(observer);
 
     /// <summary>Groups the events of each key into time windows.</summary>
     public WindowedStream<TKey, T> Window(TimeWindows windows)
     {
         ArgumentNullException.ThrowIfNull(windows);
-        return new(_items, windows);
+        return new(_source, _keySelector, windows);
     }
 
     /// <summary>The keyed events as a plain stream of key/value pairs.</summary>
-    public Stream<Keyed<TKey, T>> ToStream() => new(_items);
+    public Stream<Keyed<TKey, T>> ToStream() => new(this);
 }

@@ -55,7 +55,7 @@ public sealed class Stream<T> : IObservable<StreamItem<T>>
         where TKey : notnull
     {
         ArgumentNullException.ThrowIfNull(keySelector);
-        return new(new KeyByOperator<T, TKey>(_items, keySelector));
+        return new(_items, keySelector);
     }
 
     /// <summary>Merges this stream with others; the watermark is the minimum of theirs.</summary>

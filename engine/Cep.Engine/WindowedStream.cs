@@ -15,13 +15,15 @@ namespace Cep.Engine;
 public sealed class WindowedStream<TKey, T>
     where TKey : notnull
 {
-    private readonly IObservable<StreamItem<Keyed<TKey, T>>> _items;
+    private readonly IObservable<StreamItem<T>> _source;
+    private readonly Func<T, TKey> _keySelector;
     private readonly TimeWindows _windows;
     private readonly Subject<StreamItem<LateEvent<T>>> _late = new();
 
-    internal WindowedStream(IObservable<StreamItem<Keyed<TKey, T>>> items, TimeWindows windows)
+    internal WindowedStream(IObservable<StreamItem<T>> source, Func<T, TKey> keySelector, TimeWindows windows)
     {
-        _items = items;
+        _source = source;
+        _keySelector = keySelector;
         _windows = windows;
     }
 
@@ -55,5 +57,5 @@ public sealed class WindowedStream<TKey, T>
     private Stream<WindowResult<TKey, TResult>> Aggregate<TAccumulator, TResult, TAggregator>(TAggregator aggregator)
         where TAggregator : IAggregator<T, TAccumulator, TResult> =>
         new(new WindowAggregateOperator<TKey, T, TAccumulator, TResult, TAggregator>(
-            _items, _windows, aggregator, static () => new InMemoryWindowStore<TKey, TAccumulator>(), _late));
+            _source, _keySelector, _windows, aggregator, static () => new InMemoryWindowStore<TKey, TAccumulator>(), _late));
 }

@@ -12,10 +12,13 @@ namespace Cep.Engine.Operators;
 /// grace it reaches are closed: in <see cref="EmitMode.Final"/> their results are emitted,
 /// oldest window first and keys in first-seen order, with event time end − 1; then the
 /// watermark passes on. When the input completes (a bounded stream), every window closes.
-/// Generic over the aggregator type so that struct aggregators are inlined.
+/// Keys are computed here from the key selector (KeyBy fused into the window, as Rx fuses
+/// chained Wheres), and the operator is generic over the aggregator type so that struct
+/// aggregators are inlined: the hot path is one key call, one store lookup and one add.
 /// </summary>
 internal sealed class WindowAggregateOperator<TKey, TIn, TAcc, TOut, TAgg>(
-    IObservable<StreamItem<Keyed<TKey, TIn>>> source,
+    IObservable<StreamItem<TIn>> source,
+    Func<TIn, TKey> keySelector,
     TimeWindows windows,
     TAgg aggregator,
     Func<IWindowStore<TKey, TAcc>> storeFactory,
@@ -24,19 +27,25 @@ internal sealed class WindowAggregateOperator<TKey, TIn, TAcc, TOut, TAgg>(
     where TAgg : IAggregator<TIn, TAcc, TOut>
 {
     public IDisposable Subscribe(IObserver<StreamItem<WindowResult<TKey, TOut>>> observer) =>
-        new Sink(windows, aggregator, storeFactory(), lateOutput, observer).Run(source);
+        new Sink(keySelector, windows, aggregator, storeFactory(), lateOutput, observer).Run(source);
 
     private sealed class Sink(
+        Func<TIn, TKey> keySelector,
         TimeWindows windows,
         TAgg aggregator,
         IWindowStore<TKey, TAcc> store,
         IObserver<StreamItem<LateEvent<TIn>>> lateOutput,
         IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
-        : OperatorSink<Keyed<TKey, TIn>, WindowResult<TKey, TOut>>(downstream)
+        : OperatorSink<TIn, WindowResult<TKey, TOut>>(downstream)
     {
+        private readonly bool _tumbling = windows.AdvanceMs == windows.SizeMs;
         private long _watermark = long.MinValue;
 
-        public override void OnNext(StreamItem<Keyed<TKey, TIn>> item)
+        // The window of the last event: consecutive events mostly share it, which saves the division.
+        private long _cachedStart = long.MaxValue;
+        private long _cachedEnd = long.MinValue;
+
+        public override void OnNext(StreamItem<TIn> item)
         {
             switch (item.Kind)
             {
@@ -68,43 +77,87 @@ internal sealed class WindowAggregateOperator<TKey, TIn, TAcc, TOut, TAgg>(
             base.OnCompleted();
         }
 
-        private void OnEvent(in StreamItem<Keyed<TKey, TIn>> item)
+        private void OnEvent(in StreamItem<TIn> item)
         {
             long timestamp = item.Timestamp;
-            var key = item.Value.Key;
+            TKey key;
+            try
+            {
+                key = keySelector(item.Value);
+            }
+            catch (Exception e)
+            {
+                Fail("KeyBy", item, e);
+                return;
+            }
+            long lastStart;
+            if (timestamp >= _cachedStart && timestamp < _cachedEnd)
+            {
+                lastStart = _cachedStart;
+            }
+            else
+            {
+                lastStart = windows.LastStart(timestamp);
+                _cachedStart = lastStart;
+                _cachedEnd = lastStart + windows.AdvanceMs;
+            }
+            if (_tumbling)
+            {
+                if (!windows.IsClosed(lastStart, _watermark))
+                {
+                    AddTo(lastStart, key, item);
+                    return;
+                }
+                ReportLate(item, lastStart);
+                return;
+            }
             long closedStart = long.MinValue;
-            for (long start = windows.LastStart(timestamp); start > timestamp - windows.SizeMs; start -= windows.AdvanceMs)
+            for (long start = lastStart; start > timestamp - windows.SizeMs; start -= windows.AdvanceMs)
             {
                 if (windows.IsClosed(start, _watermark))
                 {
                     closedStart = Math.Max(closedStart, start);
-                    continue;
                 }
-                ref var accumulator = ref store.GetOrAdd(start, key, out bool added);
-                try
+                else if (!AddTo(start, key, item))
                 {
-                    if (added)
-                    {
-                        accumulator = aggregator.Create();
-                    }
-                    aggregator.Add(ref accumulator, item.Value.Value);
-                }
-                catch (Exception e)
-                {
-                    Fail("Aggregate", item, e);
                     return;
-                }
-                if (windows.Emit == EmitMode.EveryUpdate)
-                {
-                    Emit(key, start, accumulator);
                 }
             }
             if (closedStart != long.MinValue)
             {
-                var window = new Window(closedStart, closedStart + windows.SizeMs);
-                string reason = $"window {window} closed: watermark {_watermark} passed its end + grace ({windows.GraceMs} ms)";
-                lateOutput.OnNext(StreamItem<LateEvent<TIn>>.Event(new LateEvent<TIn>(item.Value.Value, timestamp, item.Origin, reason), timestamp, item.Origin));
+                ReportLate(item, closedStart);
             }
+        }
+
+        /// <summary>Adds the event to one window's accumulator; false when the aggregator threw (the sink has failed).</summary>
+        private bool AddTo(long start, TKey key, in StreamItem<TIn> item)
+        {
+            ref var accumulator = ref store.GetOrAdd(start, key, out bool added);
+            try
+            {
+                if (added)
+                {
+                    accumulator = aggregator.Create();
+                }
+                aggregator.Add(ref accumulator, item.Value);
+            }
+            catch (Exception e)
+            {
+                Fail("Aggregate", item, e);
+                return false;
+            }
+            if (windows.Emit == EmitMode.EveryUpdate)
+            {
+                Emit(key, start, accumulator);
+            }
+            return true;
+        }
+
+        private void ReportLate(in StreamItem<TIn> item, long closedStart)
+        {
+            var window = new Window(closedStart, closedStart + windows.SizeMs);
+            string reason = $"window {window} closed: watermark {_watermark} passed its end + grace ({windows.GraceMs} ms)";
+            lateOutput.OnNext(StreamItem<LateEvent<TIn>>.Event(new LateEvent<TIn>(item.Value, item.Timestamp, item.Origin, reason), item.Timestamp, item.Origin));
         }
 
         private void CloseWindows(long watermark)
