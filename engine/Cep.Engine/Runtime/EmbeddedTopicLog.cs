@@ -1,0 +1,63 @@
+using Cep.Storage.Log;
+using Cep.Storage.Records;
+using Cep.Storage.Topics;
+
+namespace Cep.Engine.Runtime;
+
+/// <summary><see cref="ITopicLog"/> on the embedded <see cref="TopicStore"/>. Thread-safe.</summary>
+public sealed class EmbeddedTopicLog(TopicStore store) : ITopicLog
+{
+    public int PartitionCount(string topic) => store.PartitionCount(topic);
+
+    public long EndOffset(string topic, int partition) => store.GetPartition(topic, partition).HighWatermark;
+
+    public IPartitionCursor OpenCursor(string topic, int partition, long startOffset) =>
+        new Cursor(store.GetPartition(topic, partition), startOffset);
+
+    public async ValueTask AppendAsync(string topic, int partition, Memory<byte> batch) =>
+        await store.GetPartition(topic, partition).AppendAsync(batch).ConfigureAwait(false);
+
+    /// <summary>Reads batches into one reused buffer, checks each batch's CRC, skips control batches and records before the position.</summary>
+    private sealed class Cursor(PartitionLog log, long startOffset) : IPartitionCursor
+    {
+        private readonly byte[] _buffer = new byte[256 * 1024];
+
+        public string Topic => log.Topic;
+
+        public int Partition => log.Partition;
+
+        public long Position { get; private set; } = Math.Max(startOffset, log.LogStartOffset);
+
+        public int Read(Action<Record> onRecord)
+        {
+            var fetch = log.Read(Position, _buffer);
+            int count = 0;
+            foreach (var batch in RecordBatch.ReadAll(fetch.Records))
+            {
+                try
+                {
+                    batch.Validate();
+                }
+                catch (CorruptRecordException e)
+                {
+                    throw new CorruptRecordException($"{log.Name} offset {batch.BaseOffset}: {e.Message}", e);
+                }
+                if (!batch.IsControl)
+                {
+                    foreach (var record in batch)
+                    {
+                        if (record.Offset >= Position)
+                        {
+                            onRecord(record);
+                            count++;
+                        }
+                    }
+                }
+                Position = Math.Max(Position, batch.LastOffset + 1);
+            }
+            return count;
+        }
+
+        public Task WaitForDataAsync(CancellationToken cancellationToken) => log.WaitForDataAsync(Position, cancellationToken);
+    }
+}

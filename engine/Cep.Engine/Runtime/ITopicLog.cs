@@ -1,0 +1,22 @@
+using Cep.Storage.Records;
+
+namespace Cep.Engine.Runtime;
+
+/// <summary>
+/// What the engine needs from a log: partition counts, cursors that read records from an
+/// offset, and appends of RecordBatch v2 batches. The embedded store implements it
+/// (<see cref="EmbeddedTopicLog"/>); a Kafka-cluster connector can too. Implementations are
+/// thread-safe; each cursor is owned by one task.
+/// </summary>
+public interface ITopicLog
+{
+    /// <exception cref="Cep.Storage.Topics.UnknownTopicException">No such topic.</exception>
+    int PartitionCount(string topic);
+
+    long EndOffset(string topic, int partition);
+
+    IPartitionCursor OpenCursor(string topic, int partition, long startOffset);
+
+    /// <summary>Appends one batch; completes when the topic's durability policy is met.</summary>
+    ValueTask AppendAsync(string topic, int partition, Memory<byte> batch);
+}

@@ -1,0 +1,107 @@
+using Cep.Engine.Serdes;
+using Cep.Engine.Time;
+using Cep.Storage.Records;
+
+namespace Cep.Engine.Runtime;
+
+/// <summary>
+/// What a query definition builds its graph with, for one task: the task's partition of each
+/// input topic (task i reads partition i of every input) and the outputs. The runtime runs
+/// the definition once per task, so every task has its own graph and state. While a
+/// definition runs, <see cref="Current"/> is its context: that is how <c>stream.To(...)</c>
+/// finds where to register. Owned by one task.
+/// </summary>
+public sealed class QueryContext
+{
+    [ThreadStatic]
+    private static QueryContext? _current;
+
+    private readonly ITopicLog _log;
+    private readonly List<TaskInput> _inputs = [];
+    private readonly List<TaskOutput> _outputs = [];
+    private readonly Dictionary<string, PartitionedBatches> _batchesByTopic = [];
+
+    internal QueryContext(string queryName, int partition, ITopicLog log, QueryOptions options)
+    {
+        QueryName = queryName;
+        Partition = partition;
+        Options = options;
+        _log = log;
+        if (options.OnBadRecord == ErrorPolicy.DeadLetter)
+        {
+            string topic = options.DeadLetterTopic ?? throw new ArgumentException("ErrorPolicy.DeadLetter needs a DeadLetterTopic", nameof(options));
+            DeadLetters = new DeadLetterOutput(BatchesFor(topic), partition);
+            _outputs.Add(DeadLetters);
+        }
+    }
+
+    public string QueryName { get; }
+
+    /// <summary>The partition number this task reads from every input.</summary>
+    public int Partition { get; }
+
+    public QueryOptions Options { get; }
+
+    internal ITopicLog Log => _log;
+
+    internal IReadOnlyList<TaskInput> Inputs => _inputs;
+
+    internal IReadOnlyList<TaskOutput> Outputs => _outputs;
+
+    internal DeadLetterOutput? DeadLetters { get; }
+
+    internal static QueryContext Current => _current
+        ?? throw new InvalidOperationException("To(...) writes to the log only inside a query definition run by the query runner");
+
+    /// <summary>The values of this task's partition of <paramref name="topic"/> (a null record value arrives as default).</summary>
+    public Stream<T> Topic<T>(string topic, ISerde<T> serde, WatermarkStrategy<T>? watermarks = null) =>
+        AddInput(topic, record => record.Value is { } v ? serde.Deserialize(v.Span) : default!, watermarks);
+
+    /// <summary>Keys and values of this task's partition of <paramref name="topic"/>.</summary>
+    public Stream<Keyed<TKey, T>> Topic<TKey, T>(string topic, ISerde<TKey> keySerde, ISerde<T> valueSerde, WatermarkStrategy<Keyed<TKey, T>>? watermarks = null) =>
+        AddInput(topic, record => new Keyed<TKey, T>(
+            record.Key is { } k ? keySerde.Deserialize(k.Span) : default!,
+            record.Value is { } v ? valueSerde.Deserialize(v.Span) : default!), watermarks);
+
+    internal IDisposable Enter()
+    {
+        var previous = _current;
+        _current = this;
+        return new Exit(previous);
+    }
+
+    internal void AddOutput<T, TKey>(Stream<T> stream, string topic, ISerde<T> valueSerde, Func<T, TKey>? keySelector, ISerde<TKey>? keySerde)
+    {
+        var output = new TopicOutput<T, TKey>(BatchesFor(topic), Partition, valueSerde, keySelector, keySerde);
+        _outputs.Add(output);
+        stream.Subscribe(output);
+    }
+
+    private Stream<T> AddInput<T>(string topic, Func<Record, T> decode, WatermarkStrategy<T>? watermarks)
+    {
+        int partitions = _log.PartitionCount(topic);
+        if (Partition >= partitions)
+        {
+            throw new InvalidOperationException($"query '{QueryName}': input '{topic}' has {partitions} partition(s) but task {Partition} needs partition {Partition}; the inputs of a query must have the same partition count");
+        }
+        long end = _log.EndOffset(topic, Partition);
+        var input = new TopicInput<T>(_log.OpenCursor(topic, Partition, 0), end, decode, watermarks ?? WatermarkStrategy<T>.ForMonotonicTimestamps());
+        _inputs.Add(input);
+        return Streams.FromItems(input.Source);
+    }
+
+    private PartitionedBatches BatchesFor(string topic)
+    {
+        if (!_batchesByTopic.TryGetValue(topic, out var batches))
+        {
+            batches = new PartitionedBatches(topic, _log.PartitionCount(topic));
+            _batchesByTopic[topic] = batches;
+        }
+        return batches;
+    }
+
+    private sealed class Exit(QueryContext? previous) : IDisposable
+    {
+        public void Dispose() => _current = previous;
+    }
+}

@@ -1,0 +1,24 @@
+namespace Cep.Engine.Runtime;
+
+/// <summary>How a query runs. Immutable.</summary>
+public sealed record QueryOptions
+{
+    /// <summary>Bad input: stop, or send to <see cref="DeadLetterTopic"/>.</summary>
+    public ErrorPolicy OnBadRecord { get; init; } = ErrorPolicy.Stop;
+
+    /// <summary>Where bad records go under <see cref="ErrorPolicy.DeadLetter"/> (created by the host).</summary>
+    public string? DeadLetterTopic { get; init; }
+
+    /// <summary>Stop when every input reaches the end it had when the query started (a bounded run: replays, tests); windows then close.</summary>
+    public bool StopAtEnd { get; init; }
+
+    /// <summary>
+    /// How long a task with several inputs waits for a silent input before treating it as idle
+    /// (it then no longer holds back the merge or the watermark). Waiting keeps the merge
+    /// deterministic at the live edge; an idle input makes it depend on timing.
+    /// </summary>
+    public TimeSpan InputIdleness { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Records pushed through the graph between output flushes: the bound on buffered output (backpressure).</summary>
+    public int MaxRecordsPerIteration { get; init; } = 10_000;
+}

@@ -1,0 +1,24 @@
+using Cep.Engine.Runtime;
+using Cep.Engine.Serdes;
+
+namespace Cep.Engine;
+
+/// <summary>Writing streams to topics: the sinks of a query definition.</summary>
+public static class StreamOutputs
+{
+    /// <summary>Appends each event to <paramref name="topic"/> without a key (in the task's own partition), timestamped with its event time.</summary>
+    public static void To<T>(this Stream<T> stream, string topic, ISerde<T> serde)
+    {
+        ArgumentNullException.ThrowIfNull(serde);
+        QueryContext.Current.AddOutput<T, object>(stream, topic, serde, null, null);
+    }
+
+    /// <summary>Appends each event to <paramref name="topic"/> keyed by <paramref name="keySelector"/>, partitioned by murmur2 of the key like every Kafka producer.</summary>
+    public static void To<T, TKey>(this Stream<T> stream, string topic, Func<T, TKey> keySelector, ISerde<TKey> keySerde, ISerde<T> valueSerde)
+    {
+        ArgumentNullException.ThrowIfNull(keySelector);
+        ArgumentNullException.ThrowIfNull(keySerde);
+        ArgumentNullException.ThrowIfNull(valueSerde);
+        QueryContext.Current.AddOutput(stream, topic, valueSerde, keySelector, keySerde);
+    }
+}

@@ -1,0 +1,65 @@
+using System.Reactive.Subjects;
+using Cep.Engine.Time;
+using Cep.Storage.Records;
+
+namespace Cep.Engine.Runtime;
+
+/// <summary>
+/// A topic partition as a source of typed events: decodes records (key/value serdes), takes
+/// the event time from the strategy's assigner or the record timestamp, queues the events in
+/// offset order and pushes them into the graph through a subject when the task's merge picks
+/// them. Owned by one task.
+/// </summary>
+internal sealed class TopicInput<T>(
+    IPartitionCursor cursor,
+    long endOffset,
+    Func<Record, T> decode,
+    WatermarkStrategy<T> strategy) : TaskInput(cursor, strategy.CreateGenerator(), endOffset)
+{
+    private readonly Queue<StreamItem<T>> _queue = new();
+    private readonly Func<T, long>? _timestampOf = strategy.TimestampAssigner;
+
+    public Subject<StreamItem<T>> Source { get; } = new();
+
+    public override int Buffered => _queue.Count;
+
+    public override long HeadTimestamp => _queue.Peek().Timestamp;
+
+    public override int Fill(TaskContextServices services) => Cursor.Read(record =>
+    {
+        if (services.StopError is not null)
+        {
+            return; // the query stops at the bad record: nothing after it is decoded
+        }
+        var origin = new EventOrigin(Cursor.Topic, Cursor.Partition, record.Offset);
+        T value;
+        long timestamp;
+        try
+        {
+            value = decode(record);
+            timestamp = _timestampOf is null ? record.Timestamp : _timestampOf(value);
+        }
+        catch (Exception e)
+        {
+            services.OnBadRecord(origin, record.Key, record.Value, record.Timestamp, e);
+            return;
+        }
+        _queue.Enqueue(StreamItem<T>.Event(value, timestamp, origin));
+    });
+
+    public override void PushHead()
+    {
+        var item = _queue.Dequeue();
+        Watermarks.OnEvent(item.Timestamp);
+        Source.OnNext(item);
+    }
+
+    public override void PushPunctuation(StreamItemKind kind, long timestamp) => Source.OnNext(kind switch
+    {
+        StreamItemKind.Watermark => StreamItem<T>.Watermark(timestamp),
+        StreamItemKind.Barrier => StreamItem<T>.Barrier(timestamp),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "not a punctuation"),
+    });
+
+    public override void Complete() => Source.OnCompleted();
+}

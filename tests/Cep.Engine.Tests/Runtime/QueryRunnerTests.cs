@@ -1,0 +1,149 @@
+using System.Text;
+using System.Text.Json;
+using Cep.Engine.Runtime;
+using Cep.Engine.Serdes;
+using Cep.Engine.Time;
+using Cep.Engine.Windows;
+using Cep.Storage.Log;
+using Cep.Storage.Records;
+using Cep.Storage.Topics;
+
+namespace Cep.Engine.Tests.Runtime;
+
+/// <summary>Queries end to end through the embedded log: produce, run, consume the output topic.</summary>
+public sealed class QueryRunnerTests
+{
+    private const long Minute = 60_000;
+    private static readonly DateTimeOffset Start = new(2026, 11, 25, 10, 0, 0, TimeSpan.Zero);
+
+    public sealed record Order(string Customer, int Amount, long At);
+
+    private static async Task Produce(TopicStore store, string topic, IEnumerable<(string? Key, string Value, long Timestamp)> records)
+    {
+        foreach (var (key, value, timestamp) in records)
+        {
+            int partition = key is null ? 0 : Murmur2Partitioner.Partition(Encoding.UTF8.GetBytes(key), store.PartitionCount(topic));
+            var builder = new RecordBatchBuilder();
+            builder.Add(timestamp, key is null ? null : Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
+            await store.GetPartition(topic, partition).AppendAsync(builder.Build().ToArray());
+        }
+    }
+
+    private static List<(string? Key, string? Value, long Timestamp, RecordHeader[] Headers)> Consume(TopicStore store, string topic)
+    {
+        var records = new List<(string?, string?, long, RecordHeader[])>();
+        for (int p = 0; p < store.PartitionCount(topic); p++)
+        {
+            var log = store.GetPartition(topic, p);
+            foreach (var batch in RecordBatch.ReadAll(log.Read(0, 1 << 24).Records))
+            {
+                foreach (var record in batch)
+                {
+                    records.Add((Text(record.Key), Text(record.Value), record.Timestamp, record.GetHeaders()));
+                }
+            }
+        }
+        return records;
+    }
+
+    private static string? Text(ReadOnlyMemory<byte>? bytes) => bytes is { } b ? Encoding.UTF8.GetString(b.Span) : null;
+
+    [Fact]
+    public async Task A_windowed_count_over_a_partitioned_topic_writes_the_expected_rows()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Path);
+        store.CreateTopic("orders", 3);
+        store.CreateTopic("spend-per-minute", 3);
+        var random = new Random(5);
+        string[] customers = ["alice", "bob", "carol", "dave", "erin"];
+        var orders = Enumerable.Range(0, 600)
+            .Select(i => new Order(customers[random.Next(customers.Length)], random.Next(1, 100), Start.ToUnixTimeMilliseconds() + i * 1000 + random.Next(0, 3000)))
+            .ToList();
+        await Produce(store, "orders", orders.Select(o => ((string?)o.Customer, JsonSerializer.Serialize(o, JsonSerializerOptions.Web), o.At)));
+
+        await QueryRunner.RunAsync("spend", query =>
+        {
+            query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(5)).WithTimestampAssigner(o => o.At))
+                .KeyBy(o => o.Customer)
+                .Window(TimeWindows.Tumbling(TimeSpan.FromMinutes(1)))
+                .Sum(o => (long)o.Amount)
+                .Select(r => $"{r.Key},{r.Window.Start},{r.Value}")
+                .To("spend-per-minute", line => line.Split(',')[0], Serde.Utf8String, Serde.Utf8String);
+        }, new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
+
+        var expected = orders
+            .GroupBy(o => (o.Customer, WindowStart: o.At - o.At % Minute))
+            .Select(g => $"{g.Key.Customer},{g.Key.WindowStart},{g.Sum(o => o.Amount)}")
+            .Order()
+            .ToList();
+        var output = Consume(store, "spend-per-minute");
+        Assert.Equal(expected, output.Select(r => r.Value!).Order().ToList());
+        Assert.All(output, r => Assert.Equal(r.Key, r.Value!.Split(',')[0]));
+        Assert.All(output, r => Assert.Equal(long.Parse(r.Value!.Split(',')[1]) + Minute - 1, r.Timestamp));
+    }
+
+    [Fact]
+    public async Task A_record_that_does_not_deserialize_stops_the_query_naming_topic_partition_and_offset()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Path);
+        store.CreateTopic("orders", 1);
+        store.CreateTopic("out", 1);
+        await Produce(store, "orders", [(null, """{"customer":"a","amount":1,"at":1}""", 1), (null, "not json", 2)]);
+        var error = await Assert.ThrowsAsync<QueryFailedException>(() => QueryRunner.RunAsync("q", query =>
+            query.Topic("orders", Serde.Json<Order>()).Select(o => o.Customer).To("out", Serde.Utf8String),
+            new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true }));
+        Assert.StartsWith("query 'q' task 0 stopped: cannot read the record at orders/0 offset 1: not a valid Order in JSON", error.Message);
+        Assert.Equal(["a"], Consume(store, "out").Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task Under_the_dead_letter_policy_bad_records_are_kept_with_the_error_and_the_query_goes_on()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Path);
+        store.CreateTopic("orders", 1);
+        store.CreateTopic("out", 1);
+        store.CreateTopic("orders-dlq", 1);
+        await Produce(store, "orders", [("k1", """{"customer":"a","amount":1,"at":1}""", 1), ("k2", "{oops", 2), (null, """{"customer":"b","amount":2,"at":3}""", 3)]);
+        await QueryRunner.RunAsync("q", query =>
+            query.Topic("orders", Serde.Json<Order>()).Select(o => o.Customer).To("out", Serde.Utf8String),
+            new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true, OnBadRecord = ErrorPolicy.DeadLetter, DeadLetterTopic = "orders-dlq" });
+        Assert.Equal(["a", "b"], Consume(store, "out").Select(r => r.Value));
+        var dead = Assert.Single(Consume(store, "orders-dlq"));
+        Assert.Equal(("k2", "{oops", 2L), (dead.Key, dead.Value, dead.Timestamp));
+        Assert.Equal("orders/0/1", Text(dead.Headers.Single(h => h.Key == "cep.origin").Value));
+        Assert.StartsWith("not a valid Order in JSON", Text(dead.Headers.Single(h => h.Key == "cep.error").Value));
+    }
+
+    [Fact]
+    public async Task Two_inputs_are_merged_in_timestamp_order_whatever_their_offsets()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Path);
+        store.CreateTopic("left", 1);
+        store.CreateTopic("right", 1);
+        store.CreateTopic("merged", 1);
+        await Produce(store, "left", [(null, "l1", 10), (null, "l2", 30), (null, "l3", 50)]);
+        await Produce(store, "right", [(null, "r1", 20), (null, "r2", 30), (null, "r3", 40)]);
+        await QueryRunner.RunAsync("merge", query =>
+            query.Topic("left", Serde.Utf8String).Merge(query.Topic("right", Serde.Utf8String)).To("merged", Serde.Utf8String),
+            new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
+        // Ties (30) go to the earlier input.
+        Assert.Equal(["l1", "r1", "l2", "r2", "r3", "l3"], Consume(store, "merged").Select(r => r.Value));
+    }
+
+    [Fact]
+    public async Task Inputs_with_different_partition_counts_are_refused()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Path);
+        store.CreateTopic("a", 2);
+        store.CreateTopic("b", 3);
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => QueryRunner.RunAsync("q", query =>
+            query.Topic("a", Serde.Utf8String).Merge(query.Topic("b", Serde.Utf8String)).To("a", Serde.Utf8String),
+            new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true }));
+        Assert.Contains("'a' has 2, 'b' has 3", error.Message);
+    }
+}
