@@ -11,6 +11,21 @@ public sealed class EmbeddedTopicLog(TopicStore store) : ITopicLog
 
     public long EndOffset(string topic, int partition) => store.GetPartition(topic, partition).HighWatermark;
 
+    public void EnsureTopic(string topic, int partitions)
+    {
+        if (!store.ListTopics().Contains(topic))
+        {
+            try
+            {
+                store.CreateTopic(topic, partitions);
+            }
+            catch (TopicExistsException)
+            {
+                // Another task of the same query created it first.
+            }
+        }
+    }
+
     public IPartitionCursor OpenCursor(string topic, int partition, long startOffset) =>
         new Cursor(store.GetPartition(topic, partition), startOffset);
 

@@ -1,5 +1,3 @@
-using Cep.Storage.Records;
-
 namespace Cep.Engine.Runtime;
 
 /// <summary>
@@ -14,6 +12,9 @@ public interface ITopicLog
     int PartitionCount(string topic);
 
     long EndOffset(string topic, int partition);
+
+    /// <summary>Creates <paramref name="topic"/> with <paramref name="partitions"/> partitions unless it exists (internal topics such as repartition topics).</summary>
+    void EnsureTopic(string topic, int partitions);
 
     IPartitionCursor OpenCursor(string topic, int partition, long startOffset);
 

@@ -20,6 +20,7 @@ public sealed class QueryContext
     private readonly List<TaskInput> _inputs = [];
     private readonly List<TaskOutput> _outputs = [];
     private readonly Dictionary<string, PartitionedBatches> _batchesByTopic = [];
+    private int _repartitions;
 
     internal QueryContext(string queryName, int partition, ITopicLog log, QueryOptions options)
     {
@@ -70,11 +71,35 @@ public sealed class QueryContext
         return new Exit(previous);
     }
 
-    internal void AddOutput<T, TKey>(Stream<T> stream, string topic, ISerde<T> valueSerde, Func<T, TKey>? keySelector, ISerde<TKey>? keySerde)
+    internal void AddOutput<T, TKey>(Stream<T> stream, string topic, ISerde<T> valueSerde, Func<T, TKey>? keySelector, ISerde<TKey>? keySerde, bool carryWatermarks = false)
     {
-        var output = new TopicOutput<T, TKey>(BatchesFor(topic), Partition, valueSerde, keySelector, keySerde);
+        var output = new TopicOutput<T, TKey>(BatchesFor(topic), Partition, valueSerde, keySelector, keySerde, carryWatermarks);
         _outputs.Add(output);
         stream.Subscribe(output);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="stream"/> through the query's next repartition topic
+    /// (<c>&lt;query&gt;-repartition-&lt;n&gt;</c>, created with the query's partition count) keyed by
+    /// <paramref name="keySelector"/>, and returns the values of this task's partition of it:
+    /// every event of a key, from every task, arrives in one task. Watermarks travel with the data.
+    /// </summary>
+    internal Stream<T> Repartition<T, TKey>(Stream<T> stream, Func<T, TKey> keySelector, ISerde<TKey> keySerde, ISerde<T> valueSerde)
+    {
+        if (_inputs.Count == 0)
+        {
+            throw new InvalidOperationException($"query '{QueryName}': repartition after reading a topic (its partition count sets the repartition topic's)");
+        }
+        int partitions = _log.PartitionCount(_inputs[0].Cursor.Topic);
+        string topic = $"{QueryName}-repartition-{_repartitions++}";
+        _log.EnsureTopic(topic, partitions);
+        AddOutput(stream, topic, valueSerde, keySelector, keySerde, carryWatermarks: true);
+        Func<Record, T> decode = record => record.Value is { } v ? valueSerde.Deserialize(v.Span) : default!;
+        var input = new TopicInput<T>(
+            _log.OpenCursor(topic, Partition, 0), group: _repartitions, endOffset: long.MaxValue, decode,
+            WatermarkStrategy<T>.ForMonotonicTimestamps(), new UpstreamWatermarks(partitions));
+        _inputs.Add(input);
+        return Streams.FromItems(input.Source);
     }
 
     private Stream<T> AddInput<T>(string topic, Func<Record, T> decode, WatermarkStrategy<T>? watermarks)
@@ -85,7 +110,7 @@ public sealed class QueryContext
             throw new InvalidOperationException($"query '{QueryName}': input '{topic}' has {partitions} partition(s) but task {Partition} needs partition {Partition}; the inputs of a query must have the same partition count");
         }
         long end = _log.EndOffset(topic, Partition);
-        var input = new TopicInput<T>(_log.OpenCursor(topic, Partition, 0), end, decode, watermarks ?? WatermarkStrategy<T>.ForMonotonicTimestamps());
+        var input = new TopicInput<T>(_log.OpenCursor(topic, Partition, 0), group: 0, end, decode, watermarks ?? WatermarkStrategy<T>.ForMonotonicTimestamps());
         _inputs.Add(input);
         return Streams.FromItems(input.Source);
     }

@@ -10,21 +10,22 @@ namespace Cep.Engine.Runtime;
 ///        ▲                                                                    │
 ///        └────────────────────────────────────────────────────────────────────┘
 /// </code>
-/// Merge: events go into the graph in (timestamp, input) order of the inputs' queue heads,
-/// each input in offset order. The merge never picks past an input whose queue is empty
-/// unless that input is finished (bounded runs) or idle (silent for InputIdleness), so the
-/// order is a function of the input logs: a replay produces the same output. The task's
-/// watermark is the minimum over its non-idle inputs and is pushed into every input after
-/// each iteration. Outputs are appended (and acknowledged) before more input is read, which
-/// bounds buffered output: a slow log slows the task. Owned by one thread of control.
+/// Merge, per input group: events go into the graph in (timestamp, input) order of the
+/// inputs' queue heads, each input in offset order. The merge never picks past an input
+/// whose queue is empty unless that input is finished or idle (silent for InputIdleness),
+/// so the order is a function of the input logs: a replay produces the same output. A
+/// group's watermark is the minimum over its non-idle inputs and is pushed into each of
+/// them after every iteration. Outputs are appended (and acknowledged) before more input is
+/// read, which bounds buffered output: a slow log slows the task. In a bounded run a group
+/// completes (its windows close) once all its inputs are finished and drained, and the task
+/// ends when every group has. Owned by one thread of control.
 /// </summary>
 internal sealed class StreamTask(QueryContext context)
 {
     private readonly QueryOptions _options = context.Options;
     private readonly TaskContextServices _services = new(context.Options, context.DeadLetters);
-    private long _watermark = long.MinValue;
-
-    public int Partition => context.Partition;
+    private readonly Dictionary<int, long> _groupWatermarks = [];
+    private readonly HashSet<int> _completedGroups = [];
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
@@ -40,62 +41,60 @@ internal sealed class StreamTask(QueryContext context)
 
     private async Task RunLoopAsync(CancellationToken cancellationToken)
     {
-        var inputs = context.Inputs;
-        if (inputs.Count == 0)
+        if (context.Inputs.Count == 0)
         {
             throw new InvalidOperationException($"query '{context.QueryName}' reads no topic");
         }
+        var groups = context.Inputs.GroupBy(i => i.Group).Select(g => g.ToList()).ToList();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            foreach (var input in inputs)
+            int pushed = 0;
+            foreach (var group in groups)
             {
-                Refill(input);
+                foreach (var input in group)
+                {
+                    Refill(input);
+                }
+                pushed += Merge(group);
+                ThrowIfFailed();
+                AdvanceWatermark(group);
             }
-            int pushed = Merge(inputs);
-            ThrowIfFailed();
-            AdvanceWatermark(inputs);
             await FlushAsync().ConfigureAwait(false);
-            if (_services.StopError is { } stop && inputs.All(i => i.Buffered == 0))
+            if (_services.StopError is { } stop && context.Inputs.All(i => i.Buffered == 0))
             {
                 throw new QueryFailedException(context.QueryName, context.Partition, stop);
             }
-            if (_options.StopAtEnd && inputs.All(i => i.Buffered == 0 && Finished(i)))
+            if (await CompleteFinishedGroupsAsync(groups).ConfigureAwait(false))
             {
-                foreach (var input in inputs)
-                {
-                    input.Complete(); // bounded input: every window closes
-                }
-                ThrowIfFailed();
-                await FlushAsync().ConfigureAwait(false);
                 return;
             }
             if (pushed == 0)
             {
-                await WaitForInputAsync(inputs, cancellationToken).ConfigureAwait(false);
+                await WaitForInputAsync(cancellationToken).ConfigureAwait(false);
             }
         }
     }
 
     private void Refill(TaskInput input)
     {
-        if (input.Buffered == 0 && !Finished(input) && _services.StopError is null && input.Fill(_services) > 0)
+        if (input.Buffered == 0 && !input.IsFinished(_options.StopAtEnd) && _services.StopError is null && input.Fill(_services) > 0)
         {
             input.LastDataTicks = Stopwatch.GetTimestamp();
         }
     }
 
-    private int Merge(IReadOnlyList<TaskInput> inputs)
+    private int Merge(List<TaskInput> group)
     {
         int pushed = 0;
         while (pushed < _options.MaxRecordsPerIteration)
         {
             TaskInput? next = null;
-            foreach (var input in inputs)
+            foreach (var input in group)
             {
                 if (input.Buffered == 0)
                 {
-                    if (!Finished(input) && !Idle(input))
+                    if (!input.IsFinished(_options.StopAtEnd) && !Idle(input))
                     {
                         return pushed; // it may still deliver an earlier event
                     }
@@ -117,26 +116,47 @@ internal sealed class StreamTask(QueryContext context)
         return pushed;
     }
 
-    private void AdvanceWatermark(IReadOnlyList<TaskInput> inputs)
+    private void AdvanceWatermark(List<TaskInput> group)
     {
         long watermark = long.MaxValue;
         bool any = false;
-        foreach (var input in inputs)
+        foreach (var input in group)
         {
             if (!Idle(input))
             {
-                watermark = Math.Min(watermark, input.Watermarks.Current);
+                watermark = Math.Min(watermark, input.Watermark);
                 any = true;
             }
         }
-        if (any && watermark > _watermark && watermark != long.MinValue)
+        long current = _groupWatermarks.GetValueOrDefault(group[0].Group, long.MinValue);
+        // long.MaxValue is an end marker, not a watermark: completion closes the windows instead.
+        if (any && watermark > current && watermark != long.MinValue && watermark != long.MaxValue)
         {
-            _watermark = watermark;
-            foreach (var input in inputs)
+            _groupWatermarks[group[0].Group] = watermark;
+            foreach (var input in group)
             {
                 input.PushPunctuation(StreamItemKind.Watermark, watermark);
             }
         }
+    }
+
+    /// <summary>Completes each group whose inputs are all finished and drained; true when every group has.</summary>
+    private async Task<bool> CompleteFinishedGroupsAsync(List<List<TaskInput>> groups)
+    {
+        foreach (var group in groups)
+        {
+            if (!_completedGroups.Contains(group[0].Group) && group.All(i => i.Buffered == 0 && i.IsFinished(_options.StopAtEnd)))
+            {
+                foreach (var input in group)
+                {
+                    input.Complete(); // bounded input: every window closes
+                }
+                _completedGroups.Add(group[0].Group);
+                ThrowIfFailed();
+                await FlushAsync().ConfigureAwait(false);
+            }
+        }
+        return _completedGroups.Count == groups.Count;
     }
 
     private async Task FlushAsync()
@@ -158,9 +178,12 @@ internal sealed class StreamTask(QueryContext context)
         }
     }
 
-    private async Task WaitForInputAsync(IReadOnlyList<TaskInput> inputs, CancellationToken cancellationToken)
+    private async Task WaitForInputAsync(CancellationToken cancellationToken)
     {
-        var waits = inputs.Where(i => i.Buffered == 0 && !Finished(i)).Select(i => i.Cursor.WaitForDataAsync(cancellationToken)).ToList();
+        var waits = context.Inputs
+            .Where(i => i.Buffered == 0 && !i.IsFinished(_options.StopAtEnd))
+            .Select(i => i.Cursor.WaitForDataAsync(cancellationToken))
+            .ToList();
         if (waits.Count == 0)
         {
             return;
@@ -175,8 +198,6 @@ internal sealed class StreamTask(QueryContext context)
             // Re-evaluate idleness.
         }
     }
-
-    private bool Finished(TaskInput input) => _options.StopAtEnd && input.Cursor.Position >= input.EndOffset;
 
     private bool Idle(TaskInput input) =>
         input.Buffered == 0 && Stopwatch.GetElapsedTime(input.LastDataTicks) >= _options.InputIdleness;

@@ -1,41 +1,42 @@
-using Cep.Engine.Time;
-
 namespace Cep.Engine.Runtime;
 
 /// <summary>
 /// One input of a task (one partition of one topic) without its value type, as the task's
-/// merge loop sees it: a queue of decoded events in offset order, the head's timestamp, a
-/// watermark generator advanced as events are released, and whether the input is caught up.
-/// Owned by one task.
+/// merge loop sees it: a queue of decoded events in offset order, the head's timestamp, the
+/// input's watermark, and whether it is finished. Inputs are grouped: the task merges and
+/// watermarks each group on its own (the query's source topics are group 0; each repartition
+/// topic, fed by the query's own tasks, is a group of its own). Owned by one task.
 /// </summary>
 internal abstract class TaskInput
 {
-    protected TaskInput(IPartitionCursor cursor, WatermarkGenerator watermarks, long endOffset)
+    protected TaskInput(IPartitionCursor cursor, int group)
     {
         Cursor = cursor;
-        Watermarks = watermarks;
-        EndOffset = endOffset;
+        Group = group;
         LastDataTicks = System.Diagnostics.Stopwatch.GetTimestamp(); // not idle before it had a chance
     }
 
     public IPartitionCursor Cursor { get; }
 
-    public WatermarkGenerator Watermarks { get; }
-
-    /// <summary>For bounded runs: the end this input had when the query started.</summary>
-    public long EndOffset { get; }
+    public int Group { get; }
 
     public abstract int Buffered { get; }
 
     public abstract long HeadTimestamp { get; }
 
+    /// <summary>Every event with a timestamp at or below this has been released into the graph (long.MinValue before any).</summary>
+    public abstract long Watermark { get; }
+
     /// <summary>When this input last had data (processing time), for idleness.</summary>
     public long LastDataTicks { get; set; }
+
+    /// <summary>True when no more records will come (bounded runs end, or every upstream task ended).</summary>
+    public abstract bool IsFinished(bool stopAtEnd);
 
     /// <summary>Reads and decodes what the cursor has now; returns the records read.</summary>
     public abstract int Fill(TaskContextServices services);
 
-    /// <summary>Pushes the head event into the graph and advances the watermark generator.</summary>
+    /// <summary>Pushes the head event into the graph.</summary>
     public abstract void PushHead();
 
     public abstract void PushPunctuation(StreamItemKind kind, long timestamp);

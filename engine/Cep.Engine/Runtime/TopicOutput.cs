@@ -1,5 +1,6 @@
 using System.Buffers;
 using Cep.Engine.Serdes;
+using Cep.Storage.Records;
 using Cep.Storage.Topics;
 
 namespace Cep.Engine.Runtime;
@@ -8,24 +9,37 @@ namespace Cep.Engine.Runtime;
 /// Writes a stream's events to a topic: value (and optional key) through their serdes, event
 /// time as the record timestamp, partition by murmur2 of the key like every Kafka producer, or
 /// the task's own partition for keyless records (so a replay writes the same partitions).
-/// Punctuations are not written. Owned by one task.
+/// For a repartition topic (<paramref name="carryWatermarks"/>) the task's watermark goes
+/// along: after the events of each flush, a <c>cep.watermark</c> record in every partition,
+/// and <c>long.MaxValue</c> when the stream completes (see <see cref="UpstreamWatermarks"/>).
+/// Owned by one task.
 /// </summary>
 internal sealed class TopicOutput<T, TKey>(
     PartitionedBatches batches,
     int taskPartition,
     ISerde<T> valueSerde,
     Func<T, TKey>? keySelector,
-    ISerde<TKey>? keySerde) : TaskOutput, IObserver<StreamItem<T>>
+    ISerde<TKey>? keySerde,
+    bool carryWatermarks = false) : TaskOutput, IObserver<StreamItem<T>>
 {
     private readonly ArrayBufferWriter<byte> _key = new();
     private readonly ArrayBufferWriter<byte> _value = new();
+    private long _watermark = long.MinValue;
+    private long _writtenWatermark = long.MinValue;
+    private long _lastTimestamp;
 
     public void OnNext(StreamItem<T> item)
     {
+        if (item.Kind == StreamItemKind.Watermark)
+        {
+            _watermark = Math.Max(_watermark, item.Timestamp);
+            return;
+        }
         if (!item.IsEvent || Error is not null)
         {
             return;
         }
+        _lastTimestamp = Math.Max(_lastTimestamp, item.Timestamp);
         try
         {
             _value.ResetWrittenCount();
@@ -50,9 +64,20 @@ internal sealed class TopicOutput<T, TKey>(
 
     public void OnError(Exception error) => Error ??= error;
 
-    public void OnCompleted()
-    {
-    }
+    public void OnCompleted() => _watermark = long.MaxValue;
 
-    public override ValueTask FlushAsync(ITopicLog log) => batches.FlushAsync(log);
+    public override ValueTask FlushAsync(ITopicLog log)
+    {
+        if (carryWatermarks && _watermark > _writtenWatermark)
+        {
+            byte[] marker = UpstreamWatermarks.Encode(taskPartition, _watermark);
+            RecordHeader[] headers = [new(UpstreamWatermarks.Header, marker)];
+            for (int partition = 0; partition < batches.Partitions; partition++)
+            {
+                batches.For(partition).Add(_lastTimestamp, null, null, headers);
+            }
+            _writtenWatermark = _watermark;
+        }
+        return batches.FlushAsync(log);
+    }
 }

@@ -146,4 +146,38 @@ public sealed class QueryRunnerTests
             new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true }));
         Assert.Contains("'a' has 2, 'b' has 3", error.Message);
     }
+
+    [Fact]
+    public async Task Repartitioning_brings_every_event_of_a_key_to_one_task_with_its_watermarks()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Path);
+        store.CreateTopic("orders", 3);
+        store.CreateTopic("per-customer", 3);
+        var random = new Random(11);
+        string[] customers = ["alice", "bob", "carol", "dave"];
+        var orders = Enumerable.Range(0, 400)
+            .Select(i => new Order(customers[random.Next(customers.Length)], random.Next(1, 50), Start.ToUnixTimeMilliseconds() + i * 500))
+            .ToList();
+        // Keyed by order number, so one customer's orders are spread over all three partitions.
+        await Produce(store, "orders", orders.Select((o, i) => ((string?)$"order-{i}", JsonSerializer.Serialize(o, JsonSerializerOptions.Web), o.At)));
+
+        await QueryRunner.RunAsync("totals", query =>
+        {
+            query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForMonotonicTimestamps().WithTimestampAssigner(o => o.At))
+                .RepartitionBy(o => o.Customer, Serde.Utf8String, Serde.Json<Order>())
+                .Window(TimeWindows.Tumbling(TimeSpan.FromMinutes(1)))
+                .Sum(o => (long)o.Amount)
+                .Select(r => $"{r.Key},{r.Window.Start},{r.Value}")
+                .To("per-customer", line => line.Split(',')[0], Serde.Utf8String, Serde.Utf8String);
+        }, new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
+
+        var expected = orders
+            .GroupBy(o => (o.Customer, WindowStart: o.At - o.At % Minute))
+            .Select(g => $"{g.Key.Customer},{g.Key.WindowStart},{g.Sum(o => o.Amount)}")
+            .Order()
+            .ToList();
+        Assert.Equal(expected, Consume(store, "per-customer").Select(r => r.Value!).Order().ToList());
+        Assert.Contains("totals-repartition-0", store.ListTopics());
+    }
 }
