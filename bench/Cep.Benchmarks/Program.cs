@@ -2,7 +2,12 @@ using Cep.Benchmarks;
 
 // Usage: dotnet run -c Release --project bench/Cep.Benchmarks -- SCENARIO [--quick]
 // The last line printed is one JSON object; an unknown scenario lists the known ones and exits 2.
-IScenario[] scenarios = [new LogAppendScenario(), new LogAppendDurableScenario(), new LogReadScenario(), new WindowCountScenario()];
+IScenario[] scenarios =
+[
+    new LogAppendScenario(), new LogAppendDurableScenario(), new LogReadScenario(), new WindowCountScenario(),
+    new Cep.Benchmarks.Nexmark.NexmarkScenario("q0"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q1"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q2"),
+    new Cep.Benchmarks.Nexmark.NexmarkScenario("q5"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q7"),
+];
 
 bool quick = args.Contains("--quick");
 var rest = args.Where(a => a != "--quick").ToList();

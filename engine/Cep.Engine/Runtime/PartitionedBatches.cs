@@ -39,10 +39,10 @@ internal sealed class PartitionedBatches(string topic, int partitions)
         {
             if (_builders[partition] is { Count: > 0 } builder)
             {
-                // The log writes offsets into the batch, so it gets a copy and the builder is reused.
-                byte[] batch = builder.Build().ToArray();
+                // The append is awaited before the builder is reused, so the log may take (and
+                // write offsets into) the builder's own buffer: no copy.
+                await log.AppendAsync(topic, partition, builder.Build()).ConfigureAwait(false);
                 builder.Reset();
-                await log.AppendAsync(topic, partition, batch).ConfigureAwait(false);
             }
         }
     }

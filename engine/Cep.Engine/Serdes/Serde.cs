@@ -12,4 +12,7 @@ public static class Serde
     public static ISerde<long> Int64 { get; } = new Int64Serde();
 
     public static ISerde<T> Json<T>(JsonSerializerOptions? options = null) => new JsonSerde<T>(options);
+
+    /// <summary>MemoryPack binary, for <c>[MemoryPackable]</c> types.</summary>
+    public static ISerde<T> MemoryPack<T>() => new MemoryPackSerde<T>();
 }
