@@ -4,6 +4,7 @@ namespace Cep.Engine.Operators;
 /// How a join kind (inner, left, outer) builds its results from the user's selector. The join
 /// operators are generic over it so that the struct implementations inline: one operator
 /// serves all kinds with no per-event branching on the kind or extra delegate hop.
+/// Implementations are immutable; the user's selector runs on the join's task.
 /// </summary>
 internal interface IJoinResult<TLeft, TRight, TResult>
 {

@@ -1,6 +1,6 @@
 namespace Cep.Engine.Operators;
 
-/// <summary>Turns a stream's events into table changes: the event's key and the value it sets (null: delete the key).</summary>
+/// <summary>Turns a stream's events into table changes: the event's key and the value it sets (null: delete the key). Settings only; each subscription's sink is owned by one task.</summary>
 internal sealed class TableChangesOperator<T, TKey, TValue>(IObservable<StreamItem<T>> source, Func<T, TKey> keySelector, Func<T, TValue?> valueSelector)
     : IObservable<StreamItem<Keyed<TKey, TValue?>>>
 {
