@@ -21,6 +21,11 @@ public sealed class KeyedStream<TKey, T> : IObservable<StreamItem<Keyed<TKey, T>
         _keySelector = keySelector;
     }
 
+    /// <summary>The unkeyed events, for per-key operators that compute keys themselves.</summary>
+    internal IObservable<StreamItem<T>> Source => _source;
+
+    internal Func<T, TKey> KeySelector => _keySelector;
+
     public IDisposable Subscribe(IObserver<StreamItem<Keyed<TKey, T>>> observer) =>
         new KeyByOperator<T, TKey>(_source, _keySelector).Subscribe(observer);
 

@@ -4,8 +4,9 @@ namespace Cep.Engine.Operators;
 /// Merges several streams of one type. Events pass as they arrive; the merged watermark is
 /// the minimum of the inputs' watermarks (an input that has sent none holds it back), sent
 /// only when it rises; a barrier passes once every input has sent it. Completes when all
-/// inputs have. Order across inputs is the order the task pushes them in, which the runtime
-/// makes deterministic (DESIGN §4).
+/// inputs have; a completed input no longer holds the watermark back (see
+/// <see cref="MultiInputClock"/>). Order across inputs is the order the task pushes them in,
+/// which the runtime makes deterministic (DESIGN §4).
 /// </summary>
 internal sealed class MergeOperator<T>(IReadOnlyList<IObservable<StreamItem<T>>> sources) : IObservable<StreamItem<T>>
 {
@@ -21,12 +22,9 @@ internal sealed class MergeOperator<T>(IReadOnlyList<IObservable<StreamItem<T>>>
 
     private sealed class MergeState(int inputs, IObserver<StreamItem<T>> downstream) : IDisposable
     {
-        private readonly long[] _watermarks = Enumerable.Repeat(long.MinValue, inputs).ToArray();
-        private readonly Dictionary<long, int> _barriers = [];
+        private readonly MultiInputClock _clock = new(inputs);
         private readonly List<IDisposable> _subscriptions = [];
         private IObserver<StreamItem<T>> _downstream = downstream;
-        private long _watermark = long.MinValue;
-        private int _completed;
 
         public void Add(IDisposable subscription) => _subscriptions.Add(subscription);
 
@@ -38,24 +36,15 @@ internal sealed class MergeOperator<T>(IReadOnlyList<IObservable<StreamItem<T>>>
                     _downstream.OnNext(item);
                     break;
                 case StreamItemKind.Watermark:
-                    _watermarks[input] = Math.Max(_watermarks[input], item.Timestamp);
-                    long merged = _watermarks.Min();
-                    if (merged > _watermark)
+                    if (_clock.OnWatermark(input, item.Timestamp))
                     {
-                        _watermark = merged;
-                        _downstream.OnNext(StreamItem<T>.Watermark(merged));
+                        _downstream.OnNext(StreamItem<T>.Watermark(_clock.Watermark));
                     }
                     break;
                 case StreamItemKind.Barrier:
-                    int seen = _barriers.GetValueOrDefault(item.Timestamp) + 1;
-                    if (seen == inputs)
+                    if (_clock.OnBarrier(item.Timestamp))
                     {
-                        _barriers.Remove(item.Timestamp);
                         _downstream.OnNext(item);
-                    }
-                    else
-                    {
-                        _barriers[item.Timestamp] = seen;
                     }
                     break;
                 default:
@@ -69,9 +58,13 @@ internal sealed class MergeOperator<T>(IReadOnlyList<IObservable<StreamItem<T>>>
             Dispose();
         }
 
-        public void OnCompleted()
+        public void OnCompleted(int input)
         {
-            if (++_completed == inputs)
+            if (_clock.OnCompleted(input))
+            {
+                _downstream.OnNext(StreamItem<T>.Watermark(_clock.Watermark));
+            }
+            if (_clock.AllCompleted)
             {
                 Interlocked.Exchange(ref _downstream, NopObserver<StreamItem<T>>.Instance).OnCompleted();
                 Dispose();
@@ -95,6 +88,6 @@ internal sealed class MergeOperator<T>(IReadOnlyList<IObservable<StreamItem<T>>>
 
         public void OnError(Exception error) => state.OnError(error);
 
-        public void OnCompleted() => state.OnCompleted();
+        public void OnCompleted() => state.OnCompleted(index);
     }
 }
