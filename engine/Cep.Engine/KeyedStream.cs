@@ -31,7 +31,7 @@ public sealed class KeyedStream<TKey, T> : IObservable<StreamItem<Keyed<TKey, T>
         return new(_source, _keySelector, windows);
     }
 
-    /// <summary>Groups the events of each key into sessions: runs of events separated by less than an inactivity gap.</summary>
+    /// <summary>Groups the events of each key into sessions: runs of events each at most an inactivity gap after the previous one.</summary>
     public WindowedStream<TKey, T> Window(SessionWindows windows)
     {
         ArgumentNullException.ThrowIfNull(windows);
