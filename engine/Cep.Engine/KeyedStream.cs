@@ -36,6 +36,27 @@ public sealed class KeyedStream<TKey, T> : IObservable<StreamItem<Keyed<TKey, T>
         return new(_source, _keySelector, windows);
     }
 
+    /// <summary>Groups the events of each key into sessions: runs of events each at most an inactivity gap after the previous one.</summary>
+    public WindowedStream<TKey, T> Window(SessionWindows windows)
+    {
+        ArgumentNullException.ThrowIfNull(windows);
+        return new(_source, _keySelector, windows);
+    }
+
+    /// <summary>Groups the events of each key into sliding windows defined by time differences between events (Kafka Streams' SlidingWindows).</summary>
+    public WindowedStream<TKey, T> Window(SlidingWindows windows)
+    {
+        ArgumentNullException.ThrowIfNull(windows);
+        return new(_source, _keySelector, windows);
+    }
+
+    /// <summary>Groups the events of each key into windows of a number of events, in arrival order.</summary>
+    public WindowedStream<TKey, T> Window(CountWindows windows)
+    {
+        ArgumentNullException.ThrowIfNull(windows);
+        return new(_source, _keySelector, windows);
+    }
+
     /// <summary>The keyed events as a plain stream of key/value pairs.</summary>
     public Stream<Keyed<TKey, T>> ToStream() => new(this);
 }

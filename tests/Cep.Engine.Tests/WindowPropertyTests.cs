@@ -13,10 +13,10 @@ namespace Cep.Engine.Tests;
 /// </summary>
 public sealed class WindowPropertyTests
 {
-    private const long Disorder = 100;
+    internal const long Disorder = 100;
     private static readonly TimeWindows Windows = TimeWindows.Hopping(TimeSpan.FromMilliseconds(500), TimeSpan.FromMilliseconds(250));
 
-    private static Gen<List<(int Key, long Time, long Jitter)>> EventsGen =>
+    internal static Gen<List<(int Key, long Time, long Jitter)>> EventsGen =>
         Gen.ListOf(
             from key in Gen.Choose(0, 4)
             from time in Gen.Choose(0, 5000)
@@ -24,7 +24,7 @@ public sealed class WindowPropertyTests
             select (key, (long)time, (long)jitter)).Select(l => l.ToList());
 
     /// <summary>Events in arrival order (time + jitter), with a watermark (max seen − disorder − 1) after each event whose flag is set.</summary>
-    private static List<StreamItem<int>> Arrivals(List<(int Key, long Time, long Jitter)> events, Func<int, bool> watermarkAfter)
+    internal static List<StreamItem<int>> Arrivals(List<(int Key, long Time, long Jitter)> events, Func<int, bool> watermarkAfter)
     {
         var items = new List<StreamItem<int>>();
         long max = long.MinValue;

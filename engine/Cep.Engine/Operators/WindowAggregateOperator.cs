@@ -24,7 +24,7 @@ internal sealed class WindowAggregateOperator<TKey, TIn, TAcc, TOut, TAgg>(
     Func<IWindowStore<TKey, TAcc>> storeFactory,
     IObserver<StreamItem<LateEvent<TIn>>> lateOutput) : IObservable<StreamItem<WindowResult<TKey, TOut>>>
     where TKey : notnull
-    where TAgg : IAggregator<TIn, TAcc, TOut>
+    where TAgg : IEventTimeAggregator<TIn, TAcc, TOut>
 {
     public IDisposable Subscribe(IObserver<StreamItem<WindowResult<TKey, TOut>>> observer) =>
         new Sink(keySelector, windows, aggregator, storeFactory(), lateOutput, observer).Run(source);
@@ -36,60 +36,17 @@ internal sealed class WindowAggregateOperator<TKey, TIn, TAcc, TOut, TAgg>(
         IWindowStore<TKey, TAcc> store,
         IObserver<StreamItem<LateEvent<TIn>>> lateOutput,
         IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
-        : OperatorSink<TIn, WindowResult<TKey, TOut>>(downstream)
+        : WindowSink<TKey, TIn, TAcc, TOut, TAgg>(keySelector, aggregator, lateOutput, downstream)
     {
         private readonly bool _tumbling = windows.AdvanceMs == windows.SizeMs;
-        private long _watermark = long.MinValue;
 
         // The window of the last event: consecutive events mostly share it, which saves the division.
         private long _cachedStart = long.MaxValue;
         private long _cachedEnd = long.MinValue;
 
-        public override void OnNext(StreamItem<TIn> item)
-        {
-            switch (item.Kind)
-            {
-                case StreamItemKind.Event:
-                    OnEvent(item);
-                    break;
-                case StreamItemKind.Watermark:
-                    if (item.Timestamp > _watermark)
-                    {
-                        _watermark = item.Timestamp;
-                        CloseWindows(_watermark);
-                    }
-                    ForwardPunctuation(item);
-                    lateOutput.OnNext(item.AsPunctuation<LateEvent<TIn>>());
-                    break;
-                case StreamItemKind.Barrier:
-                    ForwardPunctuation(item);
-                    lateOutput.OnNext(item.AsPunctuation<LateEvent<TIn>>());
-                    break;
-                default:
-                    throw new InvalidOperationException($"unknown item kind {item.Kind}");
-            }
-        }
-
-        public override void OnCompleted()
-        {
-            CloseWindows(long.MaxValue);
-            lateOutput.OnCompleted();
-            base.OnCompleted();
-        }
-
-        private void OnEvent(in StreamItem<TIn> item)
+        protected override void OnEvent(TKey key, in StreamItem<TIn> item)
         {
             long timestamp = item.Timestamp;
-            TKey key;
-            try
-            {
-                key = keySelector(item.Value);
-            }
-            catch (Exception e)
-            {
-                Fail("KeyBy", item, e);
-                return;
-            }
             long lastStart;
             if (timestamp >= _cachedStart && timestamp < _cachedEnd)
             {
@@ -103,7 +60,7 @@ internal sealed class WindowAggregateOperator<TKey, TIn, TAcc, TOut, TAgg>(
             }
             if (_tumbling)
             {
-                if (!windows.IsClosed(lastStart, _watermark))
+                if (!windows.IsClosed(lastStart, Watermark))
                 {
                     AddTo(lastStart, key, item);
                     return;
@@ -114,7 +71,7 @@ internal sealed class WindowAggregateOperator<TKey, TIn, TAcc, TOut, TAgg>(
             long closedStart = long.MinValue;
             for (long start = lastStart; start > timestamp - windows.SizeMs; start -= windows.AdvanceMs)
             {
-                if (windows.IsClosed(start, _watermark))
+                if (windows.IsClosed(start, Watermark))
                 {
                     closedStart = Math.Max(closedStart, start);
                 }
@@ -129,56 +86,26 @@ internal sealed class WindowAggregateOperator<TKey, TIn, TAcc, TOut, TAgg>(
             }
         }
 
+        protected override void CloseWindows(long watermark) =>
+            CloseFixedSizeWindows(store, windows.SizeMs, windows.GraceMs, windows.Emit, watermark);
+
         /// <summary>Adds the event to one window's accumulator; false when the aggregator threw (the sink has failed).</summary>
         private bool AddTo(long start, TKey key, in StreamItem<TIn> item)
         {
             ref var accumulator = ref store.GetOrAdd(start, key, out bool added);
-            try
+            if (!TryAdd(ref accumulator, added, item))
             {
-                if (added)
-                {
-                    accumulator = aggregator.Create();
-                }
-                aggregator.Add(ref accumulator, item.Value);
-            }
-            catch (Exception e)
-            {
-                Fail("Aggregate", item, e);
                 return false;
             }
             if (windows.Emit == EmitMode.EveryUpdate)
             {
-                Emit(key, start, accumulator);
+                var window = new Window(start, start + windows.SizeMs);
+                return Emit(key, window, accumulator, window.MaxTimestamp);
             }
             return true;
         }
 
-        private void ReportLate(in StreamItem<TIn> item, long closedStart)
-        {
-            var window = new Window(closedStart, closedStart + windows.SizeMs);
-            string reason = $"window {window} closed: watermark {_watermark} passed its end + grace ({windows.GraceMs} ms)";
-            lateOutput.OnNext(StreamItem<LateEvent<TIn>>.Event(new LateEvent<TIn>(item.Value, item.Timestamp, item.Origin, reason), item.Timestamp, item.Origin));
-        }
-
-        private void CloseWindows(long watermark)
-        {
-            while (store.TryGetOldestWindow(out long start) && (watermark == long.MaxValue || windows.IsClosed(start, watermark)))
-            {
-                if (windows.Emit == EmitMode.Final)
-                {
-                    foreach (var (key, accumulator) in store.Entries(start))
-                    {
-                        Emit(key, start, accumulator);
-                    }
-                }
-                store.RemoveWindow(start);
-            }
-        }
-
-        private void Emit(TKey key, long start, TAcc accumulator)
-        {
-            var window = new Window(start, start + windows.SizeMs);
-            ForwardOnNext(StreamItem<WindowResult<TKey, TOut>>.Event(new WindowResult<TKey, TOut>(key, window, aggregator.Result(accumulator)), window.MaxTimestamp));
-        }
+        private void ReportLate(in StreamItem<TIn> item, long closedStart) =>
+            ReportLate(item, $"window {new Window(closedStart, closedStart + windows.SizeMs)} closed: watermark {Watermark} passed its end + grace ({windows.GraceMs} ms)");
     }
 }

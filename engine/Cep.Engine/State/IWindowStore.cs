@@ -14,6 +14,9 @@ public interface IWindowStore<TKey, TValue>
     /// <summary>The value of <paramref name="key"/> in the window starting at <paramref name="windowStart"/>; <paramref name="added"/> says it was created (as default) just now.</summary>
     ref TValue GetOrAdd(long windowStart, TKey key, out bool added);
 
+    /// <summary>The value of <paramref name="key"/> in the window starting at <paramref name="windowStart"/>, or a null reference (test with <see cref="System.Runtime.CompilerServices.Unsafe.IsNullRef{T}(ref readonly T)"/>) when there is none.</summary>
+    ref TValue Find(long windowStart, TKey key);
+
     /// <summary>The earliest window start held, if any.</summary>
     bool TryGetOldestWindow(out long windowStart);
 

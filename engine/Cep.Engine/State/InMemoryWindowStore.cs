@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
 namespace Cep.Engine.State;
@@ -40,6 +41,16 @@ public sealed class InMemoryWindowStore<TKey, TValue> : IWindowStore<TKey, TValu
         ref var value = ref CollectionsMarshal.GetValueRefOrAddDefault(window, key, out bool exists);
         added = !exists;
         return ref value!;
+    }
+
+    public ref TValue Find(long windowStart, TKey key)
+    {
+        var window = _lastWindow is not null && windowStart == _lastStart ? _lastWindow : _windows.GetValueOrDefault(windowStart);
+        if (window is null)
+        {
+            return ref Unsafe.NullRef<TValue>();
+        }
+        return ref CollectionsMarshal.GetValueRefOrNullRef(window, key);
     }
 
     public bool TryGetOldestWindow(out long windowStart)

@@ -1,3 +1,7 @@
+using Cep.Engine.Aggregates;
+using Cep.Engine.Operators;
+using Cep.Engine.State;
+
 namespace Cep.Engine.Windows;
 
 /// <summary>
@@ -6,7 +10,7 @@ namespace Cep.Engine.Windows;
 /// [start, start + size) closes when the watermark reaches end − 1 + grace; events for a closed
 /// window are late. Immutable.
 /// </summary>
-public sealed record TimeWindows
+public sealed record TimeWindows : IWindowDefinition
 {
     private TimeWindows(long sizeMs, long advanceMs)
     {
@@ -44,6 +48,10 @@ public sealed record TimeWindows
     public TimeWindows EmitEveryUpdate() => this with { Emit = EmitMode.EveryUpdate };
 
     public TimeWindows EmitFinal() => this with { Emit = EmitMode.Final };
+
+    IObservable<StreamItem<WindowResult<TKey, TOut>>> IWindowDefinition.Aggregate<TKey, TIn, TAcc, TOut, TAgg>(
+        IObservable<StreamItem<TIn>> source, Func<TIn, TKey> keySelector, TAgg aggregator, IObserver<StreamItem<LateEvent<TIn>>> lateOutput) =>
+        new WindowAggregateOperator<TKey, TIn, TAcc, TOut, TAgg>(source, keySelector, this, aggregator, static () => new InMemoryWindowStore<TKey, TAcc>(), lateOutput);
 
     /// <summary>The start of the last window holding <paramref name="timestamp"/> (windows hold it from there back, one advance apart, while start > timestamp − size).</summary>
     internal long LastStart(long timestamp) => timestamp - Mod(timestamp, AdvanceMs);
