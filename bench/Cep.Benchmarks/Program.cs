@@ -6,7 +6,8 @@ IScenario[] scenarios =
 [
     new LogAppendScenario(), new LogAppendDurableScenario(), new LogReadScenario(), new WindowCountScenario(),
     new Cep.Benchmarks.Nexmark.NexmarkScenario("q0"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q1"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q2"),
-    new Cep.Benchmarks.Nexmark.NexmarkScenario("q5"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q7"),
+    new Cep.Benchmarks.Nexmark.NexmarkScenario("q3"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q5"),
+    new Cep.Benchmarks.Nexmark.NexmarkScenario("q7"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q8"),
 ];
 
 bool quick = args.Contains("--quick");

@@ -30,6 +30,18 @@ internal static class NexmarkCheck
             case "q7":
                 var highest = bids.GroupBy(b => b.DateTime - b.DateTime % 10_000).Select(g => (g.Key, g.Max(b => b.Price)));
                 return Same(highest.Order(), Read<HighestBid>(store, partitions).Select(h => (h.WindowStart, h.Price)).Order(), "the highest price of every window", ordered: true);
+            case "q3":
+                var all = events().ToList();
+                var sellers = all.Where(e => e.Person is { State: "OR" or "ID" or "CA" }).ToDictionary(e => e.Person!.Id, e => e.Person!);
+                var suggestions = all.Where(e => e.Auction is { Category: 10 } && sellers.ContainsKey(e.Auction.Seller))
+                    .Select(e => new PersonAuction(sellers[e.Auction!.Seller].Name, sellers[e.Auction.Seller].City, sellers[e.Auction.Seller].State, e.Auction.Id));
+                return SameMultiset(suggestions, Read<PersonAuction>(store, partitions), "every suggestion");
+            case "q8":
+                var window = (long t) => t - t % 10_000;
+                var joined = events().Where(e => e.Person is not null).Select(e => (e.Person!.Id, Start: window(e.Timestamp))).ToHashSet();
+                var opened = events().Where(e => e.Auction is not null).Select(e => (Id: e.Auction!.Seller, Start: window(e.Timestamp))).ToHashSet();
+                var newUsers = joined.Intersect(opened).Order();
+                return Same(newUsers, Read<NewUser>(store, partitions).Select(u => (u.Id, u.WindowStart)).Order(), "every (person, window)", ordered: true);
             default:
                 throw new ArgumentException($"no check for '{query}'");
         }
