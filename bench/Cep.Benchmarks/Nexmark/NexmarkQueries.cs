@@ -1,8 +1,8 @@
 using Cep.Engine;
+using Cep.Engine.Joins;
 using Cep.Engine.Runtime;
 using Cep.Engine.Serdes;
 using Cep.Engine.Time;
-using Cep.Engine.Joins;
 using Cep.Engine.Windows;
 
 namespace Cep.Benchmarks.Nexmark;
