@@ -16,6 +16,7 @@ internal abstract class BinaryOperatorSink<TLeft, TRight, TOut> : IDisposable
     private const int RightInput = 1;
 
     private readonly MultiInputClock _clock = new(2);
+    private readonly Runtime.DeadLetterOutput? _deadLetters = Runtime.QueryContext.CurrentDeadLetters;
     private IObserver<StreamItem<TOut>> _downstream;
     private IDisposable? _leftSubscription;
     private IDisposable? _rightSubscription;
@@ -90,9 +91,20 @@ internal abstract class BinaryOperatorSink<TLeft, TRight, TOut> : IDisposable
         downstream.OnCompleted();
     }
 
-    /// <summary>Stops the pipeline with the user's exception, naming the operator and the event's origin.</summary>
-    protected void Fail(string operatorName, EventOrigin origin, Exception error) =>
-        ForwardOnError(new OperatorException(operatorName, origin, error));
+    /// <summary>
+    /// User code threw: under the query's dead-letter policy the event is skipped and the
+    /// failure goes to the dead-letter topic; otherwise the pipeline stops with it.
+    /// </summary>
+    protected void Fail(string operatorName, EventOrigin origin, Exception error)
+    {
+        var failure = new OperatorException(operatorName, origin, error);
+        if (_deadLetters is not null)
+        {
+            _deadLetters.Add(origin, null, null, 0, failure);
+            return;
+        }
+        ForwardOnError(failure);
+    }
 
     private void OnPunctuation(int input, StreamItemKind kind, long timestamp)
     {

@@ -9,6 +9,7 @@ namespace Cep.Engine.Operators;
 /// </summary>
 internal abstract class OperatorSink<TIn, TOut> : IObserver<StreamItem<TIn>>, IDisposable
 {
+    private readonly Runtime.DeadLetterOutput? _deadLetters = Runtime.QueryContext.CurrentDeadLetters;
     private IObserver<StreamItem<TOut>> _downstream;
     private IDisposable? _upstream;
 
@@ -55,7 +56,19 @@ internal abstract class OperatorSink<TIn, TOut> : IObserver<StreamItem<TIn>>, ID
         Dispose();
     }
 
-    /// <summary>Stops the pipeline with the user's exception, naming the operator and the event.</summary>
-    protected void Fail(string operatorName, in StreamItem<TIn> item, Exception error) =>
-        ForwardOnError(new OperatorException(operatorName, item.Origin, error));
+    /// <summary>
+    /// User code threw on <paramref name="item"/>: under the query's dead-letter policy the event
+    /// is skipped and the failure (operator, error, origin) goes to the dead-letter topic;
+    /// otherwise the pipeline stops with it. Callers return after this either way.
+    /// </summary>
+    protected void Fail(string operatorName, in StreamItem<TIn> item, Exception error)
+    {
+        var failure = new OperatorException(operatorName, item.Origin, error);
+        if (_deadLetters is not null)
+        {
+            _deadLetters.Add(item.Origin, null, null, item.Timestamp, failure);
+            return;
+        }
+        ForwardOnError(failure);
+    }
 }

@@ -6,7 +6,9 @@ namespace Cep.Engine.Runtime;
 /// <summary>
 /// Bad input records, kept: each goes to the dead-letter topic with its original key, value
 /// and timestamp, and headers <c>cep.error</c> (the message) and <c>cep.origin</c>
-/// (topic/partition/offset). Owned by one task.
+/// (topic/partition/offset). An event on which user code threw goes there too, with the
+/// operator named in the error and no key or value (the origin says where the record is).
+/// Owned by one task.
 /// </summary>
 internal sealed class DeadLetterOutput(PartitionedBatches batches, int taskPartition) : TaskOutput
 {

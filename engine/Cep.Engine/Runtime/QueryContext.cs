@@ -51,6 +51,9 @@ public sealed class QueryContext
 
     internal DeadLetterOutput? DeadLetters { get; }
 
+    /// <summary>Where operators built now send user-code failures: the running definition's dead letters under ErrorPolicy.DeadLetter, else null (stop).</summary>
+    internal static DeadLetterOutput? CurrentDeadLetters => _current?.DeadLetters;
+
     internal static QueryContext Current => _current
         ?? throw new InvalidOperationException("To(...) writes to the log only inside a query definition run by the query runner");
 
@@ -110,7 +113,8 @@ public sealed class QueryContext
             throw new InvalidOperationException($"query '{QueryName}': input '{topic}' has {partitions} partition(s) but task {Partition} needs partition {Partition}; the inputs of a query must have the same partition count");
         }
         long end = _log.EndOffset(topic, Partition);
-        var input = new TopicInput<T>(_log.OpenCursor(topic, Partition, 0), group: 0, end, decode, watermarks ?? WatermarkStrategy<T>.ForMonotonicTimestamps());
+        var strategy = watermarks ?? WatermarkStrategy<T>.ForMonotonicTimestamps();
+        var input = new TopicInput<T>(_log.OpenCursor(topic, Partition, 0), group: 0, end, decode, strategy) { Idleness = strategy.Idleness };
         _inputs.Add(input);
         return Streams.FromItems(input.Source);
     }

@@ -13,7 +13,8 @@ public sealed record QueryOptions
     public bool StopAtEnd { get; init; }
 
     /// <summary>
-    /// How long a task with several inputs waits for a silent input before treating it as idle
+    /// How long (unless the input's watermark strategy says otherwise, WithIdleness) a task with
+    /// several inputs waits for a silent input before treating it as idle
     /// (it then no longer holds back the merge or the watermark). Waiting keeps the merge
     /// deterministic at the live edge; an idle input makes it depend on timing.
     /// </summary>

@@ -12,7 +12,8 @@ namespace Cep.Engine.Runtime;
 /// </code>
 /// Merge, per input group: events go into the graph in (timestamp, input) order of the
 /// inputs' queue heads, each input in offset order. The merge never picks past an input
-/// whose queue is empty unless that input is finished or idle (silent for InputIdleness),
+/// whose queue is empty unless that input is finished or idle (silent for its strategy's
+/// idleness, else QueryOptions.InputIdleness),
 /// so the order is a function of the input logs: a replay produces the same output. A
 /// group's watermark is the minimum over its non-idle inputs and is pushed into each of
 /// them after every iteration. Outputs are appended (and acknowledged) before more input is
@@ -191,7 +192,8 @@ internal sealed class StreamTask(QueryContext context)
         try
         {
             // Wake at least every idleness period, so an input can turn idle and release the merge.
-            await Task.WhenAny(waits).WaitAsync(_options.InputIdleness, cancellationToken).ConfigureAwait(false);
+            var wake = context.Inputs.Min(i => i.Idleness ?? _options.InputIdleness);
+            await Task.WhenAny(waits).WaitAsync(wake, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -200,5 +202,5 @@ internal sealed class StreamTask(QueryContext context)
     }
 
     private bool Idle(TaskInput input) =>
-        input.Buffered == 0 && Stopwatch.GetElapsedTime(input.LastDataTicks) >= _options.InputIdleness;
+        input.Buffered == 0 && Stopwatch.GetElapsedTime(input.LastDataTicks) >= (input.Idleness ?? _options.InputIdleness);
 }

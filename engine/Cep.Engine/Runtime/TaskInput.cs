@@ -27,6 +27,9 @@ internal abstract class TaskInput
     /// <summary>Every event with a timestamp at or below this has been released into the graph (long.MinValue before any).</summary>
     public abstract long Watermark { get; }
 
+    /// <summary>The input's own idleness (its watermark strategy's), or null for the query's default.</summary>
+    public TimeSpan? Idleness { get; init; }
+
     /// <summary>When this input last had data (processing time), for idleness.</summary>
     public long LastDataTicks { get; set; }
 

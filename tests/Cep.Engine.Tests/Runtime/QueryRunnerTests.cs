@@ -180,4 +180,62 @@ public sealed class QueryRunnerTests
         Assert.Equal(expected, Consume(store, "per-customer").Select(r => r.Value!).Order().ToList());
         Assert.Contains("totals-repartition-0", store.ListTopics());
     }
+
+    [Fact]
+    public async Task User_code_that_throws_under_the_dead_letter_policy_skips_the_event_and_records_the_failure()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Path);
+        store.CreateTopic("orders", 1);
+        store.CreateTopic("out", 1);
+        store.CreateTopic("dlq", 1);
+        await Produce(store, "orders", [(null, """{"customer":"a","amount":1,"at":1}""", 1), (null, """{"customer":"","amount":2,"at":2}""", 2), (null, """{"customer":"c","amount":3,"at":3}""", 3)]);
+        await QueryRunner.RunAsync("q", query =>
+            query.Topic("orders", Serde.Json<Order>())
+                .KeyBy(o => o.Customer.Length > 0 ? o.Customer : throw new ArgumentException("empty customer"))
+                .Window(TimeWindows.Tumbling(TimeSpan.FromSeconds(1)))
+                .Count()
+                .Select(r => $"{r.Key}={r.Value}")
+                .To("out", Serde.Utf8String),
+            new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true, OnBadRecord = ErrorPolicy.DeadLetter, DeadLetterTopic = "dlq" });
+        Assert.Equal(["a=1", "c=1"], Consume(store, "out").Select(r => r.Value));
+        var dead = Assert.Single(Consume(store, "dlq"));
+        Assert.Null(dead.Value);
+        Assert.Equal("orders/0/1", Text(dead.Headers.Single(h => h.Key == "cep.origin").Value));
+        Assert.Equal("operator 'KeyBy' failed on orders/0 offset 1: empty customer", Text(dead.Headers.Single(h => h.Key == "cep.error").Value));
+    }
+
+    public sealed record Payment(string Customer, int Amount, long At);
+
+    [Fact]
+    public async Task A_windowed_join_of_two_topics_through_the_log_matches_a_nested_loop_join()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Path);
+        store.CreateTopic("orders", 2);
+        store.CreateTopic("payments", 2);
+        store.CreateTopic("paid", 2);
+        var random = new Random(3);
+        string[] customers = ["alice", "bob", "carol"];
+        long start = Start.ToUnixTimeMilliseconds();
+        var orders = Enumerable.Range(0, 200).Select(i => new Order(customers[random.Next(3)], i, start + i * 1000)).ToList();
+        var payments = Enumerable.Range(0, 200).Select(i => new Payment(customers[random.Next(3)], i, start + i * 1000 + random.Next(-3000, 3000))).OrderBy(p => p.At).ToList();
+        await Produce(store, "orders", orders.Select(o => ((string?)o.Customer, JsonSerializer.Serialize(o, JsonSerializerOptions.Web), o.At)));
+        await Produce(store, "payments", payments.Select(p => ((string?)p.Customer, JsonSerializer.Serialize(p, JsonSerializerOptions.Web), p.At)));
+
+        await QueryRunner.RunAsync("paid", query =>
+        {
+            var o = query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(5)).WithTimestampAssigner(x => x.At)).KeyBy(x => x.Customer);
+            var p = query.Topic("payments", Serde.Json<Payment>(), WatermarkStrategy<Payment>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(5)).WithTimestampAssigner(x => x.At)).KeyBy(x => x.Customer);
+            o.Join(p, Cep.Engine.Joins.JoinWindows.OfTimeDifference(TimeSpan.FromSeconds(2)), (order, payment) => $"{order.Customer}:{order.Amount}:{payment.Amount}")
+                .To("paid", line => line.Split(':')[0], Serde.Utf8String, Serde.Utf8String);
+        }, new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
+
+        var expected = (from order in orders
+                        from payment in payments
+                        where order.Customer == payment.Customer && Math.Abs(order.At - payment.At) <= 2000
+                        select $"{order.Customer}:{order.Amount}:{payment.Amount}").Order().ToList();
+        Assert.NotEmpty(expected);
+        Assert.Equal(expected, Consume(store, "paid").Select(r => r.Value!).Order().ToList());
+    }
 }
