@@ -46,6 +46,20 @@ public sealed class QueryRunnerTests
         return records;
     }
 
+    /// <summary>The query both windowed tests run: each customer's spend per minute, as "customer,windowStart,sum", keyed by customer.</summary>
+    private static void SumPerMinute(KeyedStream<string, Order> orders, string output) =>
+        orders.Window(TimeWindows.Tumbling(TimeSpan.FromMinutes(1)))
+            .Sum(o => (long)o.Amount)
+            .Select(r => $"{r.Key},{r.Window.Start},{r.Value}")
+            .To(output, line => line.Split(',')[0], Serde.Utf8String, Serde.Utf8String);
+
+    /// <summary>The same rows computed by a plain group-by.</summary>
+    private static List<string> ExpectedSumsPerMinute(IEnumerable<Order> orders) => orders
+        .GroupBy(o => (o.Customer, WindowStart: o.At - o.At % Minute))
+        .Select(g => $"{g.Key.Customer},{g.Key.WindowStart},{g.Sum(o => o.Amount)}")
+        .Order()
+        .ToList();
+
     private static string? Text(ReadOnlyMemory<byte>? bytes) => bytes is { } b ? Encoding.UTF8.GetString(b.Span) : null;
 
     [Fact]
@@ -62,23 +76,12 @@ public sealed class QueryRunnerTests
             .ToList();
         await Produce(store, "orders", orders.Select(o => ((string?)o.Customer, JsonSerializer.Serialize(o, JsonSerializerOptions.Web), o.At)));
 
-        await QueryRunner.RunAsync("spend", query =>
-        {
+        await QueryRunner.RunAsync("spend", query => SumPerMinute(
             query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(5)).WithTimestampAssigner(o => o.At))
-                .KeyBy(o => o.Customer)
-                .Window(TimeWindows.Tumbling(TimeSpan.FromMinutes(1)))
-                .Sum(o => (long)o.Amount)
-                .Select(r => $"{r.Key},{r.Window.Start},{r.Value}")
-                .To("spend-per-minute", line => line.Split(',')[0], Serde.Utf8String, Serde.Utf8String);
-        }, new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
+                .KeyBy(o => o.Customer), "spend-per-minute"), new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
 
-        var expected = orders
-            .GroupBy(o => (o.Customer, WindowStart: o.At - o.At % Minute))
-            .Select(g => $"{g.Key.Customer},{g.Key.WindowStart},{g.Sum(o => o.Amount)}")
-            .Order()
-            .ToList();
         var output = Consume(store, "spend-per-minute");
-        Assert.Equal(expected, output.Select(r => r.Value!).Order().ToList());
+        Assert.Equal(ExpectedSumsPerMinute(orders), output.Select(r => r.Value!).Order().ToList());
         Assert.All(output, r => Assert.Equal(r.Key, r.Value!.Split(',')[0]));
         Assert.All(output, r => Assert.Equal(long.Parse(r.Value!.Split(',')[1]) + Minute - 1, r.Timestamp));
     }
@@ -162,22 +165,11 @@ public sealed class QueryRunnerTests
         // Keyed by order number, so one customer's orders are spread over all three partitions.
         await Produce(store, "orders", orders.Select((o, i) => ((string?)$"order-{i}", JsonSerializer.Serialize(o, JsonSerializerOptions.Web), o.At)));
 
-        await QueryRunner.RunAsync("totals", query =>
-        {
+        await QueryRunner.RunAsync("totals", query => SumPerMinute(
             query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForMonotonicTimestamps().WithTimestampAssigner(o => o.At))
-                .RepartitionBy(o => o.Customer, Serde.Utf8String, Serde.Json<Order>())
-                .Window(TimeWindows.Tumbling(TimeSpan.FromMinutes(1)))
-                .Sum(o => (long)o.Amount)
-                .Select(r => $"{r.Key},{r.Window.Start},{r.Value}")
-                .To("per-customer", line => line.Split(',')[0], Serde.Utf8String, Serde.Utf8String);
-        }, new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
+                .RepartitionBy(o => o.Customer, Serde.Utf8String, Serde.Json<Order>()), "per-customer"), new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
 
-        var expected = orders
-            .GroupBy(o => (o.Customer, WindowStart: o.At - o.At % Minute))
-            .Select(g => $"{g.Key.Customer},{g.Key.WindowStart},{g.Sum(o => o.Amount)}")
-            .Order()
-            .ToList();
-        Assert.Equal(expected, Consume(store, "per-customer").Select(r => r.Value!).Order().ToList());
+        Assert.Equal(ExpectedSumsPerMinute(orders), Consume(store, "per-customer").Select(r => r.Value!).Order().ToList());
         Assert.Contains("totals-repartition-0", store.ListTopics());
     }
 
