@@ -1,5 +1,5 @@
-using System.Runtime.InteropServices;
 using Cep.Engine.Aggregates;
+using Cep.Engine.State;
 using Cep.Engine.Windows;
 
 namespace Cep.Engine.Operators;
@@ -36,13 +36,14 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
         IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
         : WindowSink<TKey, TIn, TAcc, TOut, TAgg>(keySelector, aggregator, lateOutput, downstream)
     {
-        private readonly Dictionary<TKey, Pane> _panes = [];
+        private readonly IKeyValueStore<TKey, Pane> _panes = new InMemoryKeyValueStore<TKey, Pane>();
         private long _arrivals;
 
         protected override void OnEvent(TKey key, in StreamItem<TIn> item)
         {
             long ordinal = _arrivals++;
-            ref var pane = ref CollectionsMarshal.GetValueRefOrAddDefault(_panes, key, out bool exists);
+            ref var pane = ref _panes.GetOrAdd(key, out bool added);
+            bool exists = !added;
             if (!exists)
             {
                 pane = new Pane { FirstArrival = ordinal, MinTime = long.MaxValue, MaxTime = long.MinValue };
@@ -71,7 +72,7 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
                 return;
             }
             // The end of the input: short windows, in the order their first events arrived.
-            var rest = _panes.ToList();
+            var rest = _panes.Entries.ToList();
             rest.Sort(static (a, b) => a.Value.FirstArrival.CompareTo(b.Value.FirstArrival));
             _panes.Clear();
             foreach (var (key, pane) in rest)
@@ -103,16 +104,16 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
         IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
         : WindowSink<TKey, TIn, TAcc, TOut, TAgg>(keySelector, aggregator, lateOutput, downstream)
     {
-        private readonly Dictionary<TKey, Ring> _rings = [];
+        private readonly IKeyValueStore<TKey, Ring> _rings = new InMemoryKeyValueStore<TKey, Ring>();
         private long _arrivals;
 
         protected override void OnEvent(TKey key, in StreamItem<TIn> item)
         {
             long ordinal = _arrivals++;
-            if (!_rings.TryGetValue(key, out var ring))
+            if (!_rings.TryGet(key, out var ring))
             {
                 ring = new Ring(windows.Size);
-                _rings.Add(key, ring);
+                _rings.Set(key, ring);
             }
             if (ring.Pending == 0)
             {
@@ -133,7 +134,7 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
             }
             // The end of the input: windows with events in no result yet, in the order those arrived.
             var rest = new List<KeyValuePair<TKey, Ring>>();
-            foreach (var entry in _rings)
+            foreach (var entry in _rings.Entries)
             {
                 if (entry.Value.Pending > 0)
                 {

@@ -1,3 +1,4 @@
+using Cep.Engine.State;
 namespace Cep.Engine.Operators;
 
 /// <summary>
@@ -26,7 +27,7 @@ internal sealed class StreamTableJoinOperator<TKey, TStream, TValue, TResult, TJ
     private sealed class Sink(Func<TStream, TKey> streamKey, TJoin join, string operatorName, IObserver<StreamItem<TResult>> downstream)
         : BinaryOperatorSink<TStream, Keyed<TKey, TValue?>, TResult>(downstream)
     {
-        private readonly Dictionary<TKey, TValue> _table = [];
+        private readonly IKeyValueStore<TKey, TValue> _table = new InMemoryKeyValueStore<TKey, TValue>();
 
         protected override void OnLeft(in StreamItem<TStream> item)
         {
@@ -40,7 +41,7 @@ internal sealed class StreamTableJoinOperator<TKey, TStream, TValue, TResult, TJ
                 Fail("KeyBy", item.Origin, e);
                 return;
             }
-            bool found = _table.TryGetValue(key, out var value);
+            bool found = _table.TryGet(key, out var value);
             if (!found && !join.EmitsUnmatchedLeft)
             {
                 return;
@@ -67,7 +68,7 @@ internal sealed class StreamTableJoinOperator<TKey, TStream, TValue, TResult, TJ
             }
             else
             {
-                _table[key] = value;
+                _table.Set(key, value);
             }
         }
     }

@@ -1,4 +1,3 @@
-using System.Runtime.InteropServices;
 using Cep.Engine.State;
 using Cep.Engine.Windows;
 
@@ -98,7 +97,7 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
     private sealed class Sink(TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoin> op, IObserver<StreamItem<TResult>> downstream)
         : BinaryOperatorSink<TLeft, TRight, TResult>(downstream)
     {
-        private readonly Dictionary<TKey, KeyState> _keys = [];
+        private readonly IKeyValueStore<TKey, KeyState> _keys = new InMemoryKeyValueStore<TKey, KeyState>();
 
         // One entry per buffered event: (key, side) by (expiry, arrival). Within one key and side,
         // expiry order is timestamp order, so the entry popped always names its buffer's oldest event.
@@ -281,7 +280,8 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
 
         private KeyState StateOf(TKey key)
         {
-            ref var state = ref CollectionsMarshal.GetValueRefOrAddDefault(_keys, key, out bool exists);
+            ref var state = ref _keys.GetOrAdd(key, out bool added);
+            bool exists = !added;
             if (!exists)
             {
                 state = new KeyState();
@@ -305,7 +305,7 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
             while (_expiries.TryPeek(out var entry, out var priority) && priority.Expiry <= watermark)
             {
                 _expiries.Dequeue();
-                var state = _keys[entry.Key];
+                var state = _keys.TryGet(entry.Key, out var found) ? found : throw new InvalidOperationException("an expiry names a key with no join state");
                 if (entry.Right)
                 {
                     var expired = state.Right!.RemoveOldest();

@@ -1,0 +1,29 @@
+using System.Diagnostics.CodeAnalysis;
+
+namespace Cep.Engine.State;
+
+/// <summary>
+/// Per-key operator state (tables, join buffers, count panes): one value per key. Operators
+/// update values in place through the returned reference (valid until the next call), so the
+/// hot path does one lookup per event. The in-memory store is the default; a RocksDB store
+/// with a write-back cache replaces it behind this interface. Owned by one task.
+/// </summary>
+public interface IKeyValueStore<TKey, TValue>
+    where TKey : notnull
+{
+    int Count { get; }
+
+    /// <summary>Every entry, in the order keys were first added (when none were removed since).</summary>
+    IEnumerable<KeyValuePair<TKey, TValue>> Entries { get; }
+
+    /// <summary>The value of <paramref name="key"/>; <paramref name="added"/> says it was created (as default) just now.</summary>
+    ref TValue GetOrAdd(TKey key, out bool added);
+
+    bool TryGet(TKey key, [MaybeNullWhen(false)] out TValue value);
+
+    void Set(TKey key, TValue value);
+
+    bool Remove(TKey key);
+
+    void Clear();
+}
