@@ -181,24 +181,20 @@ internal sealed class StreamTask(QueryContext context)
 
     private async Task WaitForInputAsync(CancellationToken cancellationToken)
     {
-        var waits = context.Inputs
-            .Where(i => i.Buffered == 0 && !i.IsFinished(_options.StopAtEnd))
-            .Select(i => i.Cursor.WaitForDataAsync(cancellationToken))
-            .ToList();
-        if (waits.Count == 0)
+        var waiting = context.Inputs.Where(i => i.Buffered == 0 && !i.IsFinished(_options.StopAtEnd)).ToList();
+        if (waiting.Count == 0)
         {
             return;
         }
-        try
-        {
-            // Wake at least every idleness period, so an input can turn idle and release the merge.
-            var wake = context.Inputs.Min(i => i.Idleness ?? _options.InputIdleness);
-            await Task.WhenAny(waits).WaitAsync(wake, cancellationToken).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            // Re-evaluate idleness.
-        }
+        // Wake at least every idleness period, so an input can turn idle and release the merge;
+        // the waits left over are cancelled, so an idle task does not pile them up.
+        using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        wake.CancelAfter(context.Inputs.Min(i => i.Idleness ?? _options.InputIdleness));
+        var waits = waiting.Select(i => i.Cursor.WaitForDataAsync(wake.Token)).ToList();
+        await Task.WhenAny(waits).ConfigureAwait(false);
+        wake.Cancel();
+        cancellationToken.ThrowIfCancellationRequested();
+        await Task.WhenAll(waits.Select(w => w.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default))).ConfigureAwait(false);
     }
 
     private bool Idle(TaskInput input) =>

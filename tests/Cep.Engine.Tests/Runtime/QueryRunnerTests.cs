@@ -230,4 +230,28 @@ public sealed class QueryRunnerTests
         Assert.NotEmpty(expected);
         Assert.Equal(expected, Consume(store, "paid").Select(r => r.Value!).Order().ToList());
     }
+
+    [Fact]
+    public async Task A_silent_input_turns_idle_and_stops_holding_back_the_merge_of_a_running_query()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Path);
+        store.CreateTopic("busy", 1);
+        store.CreateTopic("silent", 1);
+        store.CreateTopic("merged", 1);
+        await Produce(store, "busy", [(null, "b1", 10), (null, "b2", 20)]);
+        using var stop = new CancellationTokenSource();
+        var running = QueryRunner.RunAsync("idle", query =>
+            query.Topic("busy", Serde.Utf8String).Merge(query.Topic("silent", Serde.Utf8String)).To("merged", Serde.Utf8String),
+            new EmbeddedTopicLog(store), new QueryOptions { InputIdleness = TimeSpan.FromMilliseconds(200) }, stop.Token);
+        var merged = store.GetPartition("merged", 0);
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (merged.LogEndOffset < 2 && DateTime.UtcNow < deadline)
+        {
+            await Task.Delay(50);
+        }
+        Assert.Equal(["b1", "b2"], Consume(store, "merged").Select(r => r.Value));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
+    }
 }
