@@ -58,7 +58,7 @@ internal sealed class TopicInput<T>(
             services.OnBadRecord(origin, record.Key, record.Value, record.Timestamp, e);
             return;
         }
-        _queue.Enqueue(StreamItem<T>.Event(value, timestamp, origin));
+        _queue.Enqueue(StreamItem<T>.Event(value, timestamp, origin, record.HeaderCount > 0 ? record.GetHeaders() : null));
     });
 
     public override void PushHead()

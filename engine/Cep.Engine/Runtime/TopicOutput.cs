@@ -7,7 +7,7 @@ namespace Cep.Engine.Runtime;
 
 /// <summary>
 /// Writes a stream's events to a topic: value (and optional key) through their serdes, event
-/// time as the record timestamp, partition by murmur2 of the key like every Kafka producer, or
+/// time as the record timestamp, the event's headers as the record's, partition by murmur2 of the key like every Kafka producer, or
 /// the task's own partition for keyless records (so a replay writes the same partitions).
 /// For a repartition topic (<paramref name="carryWatermarks"/>) the task's watermark goes
 /// along: after the events of each flush, a <c>cep.watermark</c> record in every partition,
@@ -48,13 +48,13 @@ internal sealed class TopicOutput<T, TKey>(
             if (keySelector is null)
             {
                 partition = taskPartition % batches.Partitions;
-                batches.For(partition).AddWithoutKey(item.Timestamp, _value.WrittenSpan);
+                batches.For(partition).AddWithoutKey(item.Timestamp, _value.WrittenSpan, item.Headers);
                 return;
             }
             _key.ResetWrittenCount();
             keySerde!.Serialize(keySelector(item.Value), _key);
             partition = Murmur2Partitioner.Partition(_key.WrittenSpan, batches.Partitions);
-            batches.For(partition).Add(item.Timestamp, _key.WrittenSpan, _value.WrittenSpan);
+            batches.For(partition).Add(item.Timestamp, _key.WrittenSpan, _value.WrittenSpan, item.Headers);
         }
         catch (Exception e)
         {

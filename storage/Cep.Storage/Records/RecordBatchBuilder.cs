@@ -51,12 +51,12 @@ public sealed class RecordBatchBuilder
         AddCore(_lastOffsetDelta + 1, timestamp, key, key is null, value, value is null, headers);
 
     /// <summary>Adds a record with a non-null key and value (the hot path).</summary>
-    public void Add(long timestamp, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) =>
-        AddCore(_lastOffsetDelta + 1, timestamp, key, false, value, false, null);
+    public void Add(long timestamp, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value, IReadOnlyList<RecordHeader>? headers = null) =>
+        AddCore(_lastOffsetDelta + 1, timestamp, key, false, value, false, headers);
 
     /// <summary>Adds a record with a null key.</summary>
-    public void AddWithoutKey(long timestamp, ReadOnlySpan<byte> value) =>
-        AddCore(_lastOffsetDelta + 1, timestamp, default, true, value, false, null);
+    public void AddWithoutKey(long timestamp, ReadOnlySpan<byte> value, IReadOnlyList<RecordHeader>? headers = null) =>
+        AddCore(_lastOffsetDelta + 1, timestamp, default, true, value, false, headers);
 
     /// <summary>
     /// Re-encodes a record keeping its offset relative to <paramref name="baseOffset"/> (gaps

@@ -254,4 +254,26 @@ public sealed class QueryRunnerTests
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
     }
+
+    [Fact]
+    public async Task Record_headers_travel_with_the_event_to_the_output()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Path);
+        store.CreateTopic("in", 1);
+        store.CreateTopic("out", 1);
+        var builder = new RecordBatchBuilder();
+        builder.Add(5, null, Encoding.UTF8.GetBytes("hello"), [new RecordHeader("trace-id", Encoding.UTF8.GetBytes("abc123"))]);
+        builder.Add(6, null, Encoding.UTF8.GetBytes("plain"));
+        await store.GetPartition("in", 0).AppendAsync(builder.Build().ToArray());
+        await QueryRunner.RunAsync("headers", query =>
+            query.Topic("in", Serde.Utf8String).Select(s => s.ToUpperInvariant()).Where(s => s.Length > 0).To("out", Serde.Utf8String),
+            new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
+        var output = Consume(store, "out");
+        Assert.Equal(["HELLO", "PLAIN"], output.Select(r => r.Value));
+        var header = Assert.Single(output[0].Headers);
+        Assert.Equal(("trace-id", "abc123"), (header.Key, Text(header.Value)));
+        Assert.Empty(output[1].Headers);
+        Assert.Equal([5L, 6L], output.Select(r => r.Timestamp));
+    }
 }
