@@ -106,103 +106,85 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
             op._join.EmitsUnmatchedLeft ? op._afterMs : 0,
             op._join.EmitsUnmatchedRight ? op._beforeMs : 0));
 
+        private readonly Func<TLeft, TRight, TResult> _matchLeft = op._join.Matched;
+        private readonly Func<TRight, TLeft, TResult> _matchRight = (r, l) => op._join.Matched(l, r);
+        private readonly Func<TLeft, TResult> _leftOnly = op._join.LeftOnly;
+        private readonly Func<TRight, TResult> _rightOnly = op._join.RightOnly;
         private long _sequence;
         private long _watermark = long.MinValue;
         private long _outputWatermark = long.MinValue;
 
         protected override void OnLeft(in StreamItem<TLeft> item)
         {
-            if (IsLate(item.Timestamp))
+            if (TryKeyOf(item, op._leftKey, op._lateLeft, "left", out var key))
             {
-                op._lateLeft.OnNext(Late(item, "left"));
-                return;
+                var state = StateOf(key);
+                // A left event at t joins right events at t' with t − before ≤ t' ≤ t + after.
+                OnEvent(item, key, state, ref state.Left, state.Right, op._beforeMs, op._afterMs, _matchLeft, op._join.EmitsUnmatchedLeft ? _leftOnly : null, right: false);
             }
-            TKey key;
-            try
-            {
-                key = op._leftKey(item.Value);
-            }
-            catch (Exception e)
-            {
-                Fail("KeyBy", item.Origin, e);
-                return;
-            }
-            var state = StateOf(key);
-            bool matched = false;
-            if (state.Right is { Count: > 0 } others)
-            {
-                var candidates = others.Items;
-                long last = Saturating(item.Timestamp, op._afterMs);
-                for (int i = others.FirstAtOrAfter(Saturating(item.Timestamp, -op._beforeMs)); i < candidates.Length && candidates[i].Timestamp <= last; i++)
-                {
-                    ref var other = ref candidates[i];
-                    TResult result;
-                    try
-                    {
-                        result = op._join.Matched(item.Value, other.Value);
-                    }
-                    catch (Exception e)
-                    {
-                        Fail(op._operatorName, item.Origin, e);
-                        return;
-                    }
-                    other.Matched = true;
-                    matched = true;
-                    ForwardOnNext(StreamItem<TResult>.Event(result, Math.Max(item.Timestamp, other.Timestamp), item.Origin));
-                    if (!IsRunning)
-                    {
-                        return;
-                    }
-                }
-            }
-            long expiry = Saturating(Saturating(item.Timestamp, op._afterMs), op._graceMs);
-            if (expiry <= _watermark)
-            {
-                // Only with a negative after (an interval whose upper bound is below zero): no
-                // right event still to come can match this one, so it is final already.
-                if (!matched && op._join.EmitsUnmatchedLeft)
-                {
-                    EmitLeftOnly(new BufferedEvent<TLeft>(item.Timestamp, item.Value, item.Origin, false));
-                }
-                ForgetIfEmpty(key, state);
-                return;
-            }
-            (state.Left ??= new()).Insert(new BufferedEvent<TLeft>(item.Timestamp, item.Value, item.Origin, matched));
-            _expiries.Enqueue((key, false), (expiry, _sequence++));
-            CountBuffered(+1);
         }
 
         protected override void OnRight(in StreamItem<TRight> item)
         {
+            if (TryKeyOf(item, op._rightKey, op._lateRight, "right", out var key))
+            {
+                var state = StateOf(key);
+                // A right event at t' joins left events at t with t' − after ≤ t ≤ t' + before.
+                OnEvent(item, key, state, ref state.Right, state.Left, op._afterMs, op._beforeMs, _matchRight, op._join.EmitsUnmatchedRight ? _rightOnly : null, right: true);
+            }
+        }
+
+        /// <summary>The event's key; false (nothing more to do) when it is late or its key selector threw.</summary>
+        private bool TryKeyOf<T>(in StreamItem<T> item, Func<T, TKey> keySelector, IObserver<StreamItem<LateEvent<T>>> late, string side, out TKey key)
+        {
+            key = default!;
             if (IsLate(item.Timestamp))
             {
-                op._lateRight.OnNext(Late(item, "right"));
-                return;
+                late.OnNext(Late(item, side));
+                return false;
             }
-            TKey key;
             try
             {
-                key = op._rightKey(item.Value);
+                key = keySelector(item.Value);
+                return true;
             }
             catch (Exception e)
             {
                 Fail("KeyBy", item.Origin, e);
-                return;
+                return false;
             }
-            var state = StateOf(key);
+        }
+
+        /// <summary>
+        /// One side's event, written once for both sides: match it against the other side's
+        /// buffered events in [t − lookBack, t + lookAhead], emit each match at once, then buffer
+        /// it until the watermark reaches t + lookAhead + grace (or, if that has passed already,
+        /// settle it now).
+        /// </summary>
+        private void OnEvent<TThis, TOther>(
+            in StreamItem<TThis> item,
+            TKey key,
+            KeyState state,
+            ref TimeOrderedBuffer<TThis>? own,
+            TimeOrderedBuffer<TOther>? others,
+            long lookBack,
+            long lookAhead,
+            Func<TThis, TOther, TResult> match,
+            Func<TThis, TResult>? only,
+            bool right)
+        {
             bool matched = false;
-            if (state.Left is { Count: > 0 } others)
+            if (others is { Count: > 0 })
             {
-                // A right event at t' joins left events at t with t' − after ≤ t ≤ t' + before.
                 var candidates = others.Items;
-                long last = Saturating(item.Timestamp, op._beforeMs);
-                for (int i = others.FirstAtOrAfter(Saturating(item.Timestamp, -op._afterMs)); i < candidates.Length && candidates[i].Timestamp <= last; i++)
+                long last = Saturating(item.Timestamp, lookAhead);
+                for (int i = others.FirstAtOrAfter(Saturating(item.Timestamp, -lookBack)); i < candidates.Length && candidates[i].Timestamp <= last; i++)
                 {
                     ref var other = ref candidates[i];
                     TResult result;
                     try
                     {
-                        result = op._join.Matched(other.Value, item.Value);
+                        result = match(item.Value, other.Value);
                     }
                     catch (Exception e)
                     {
@@ -218,18 +200,21 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
                     }
                 }
             }
-            long expiry = Saturating(Saturating(item.Timestamp, op._beforeMs), op._graceMs);
+            var buffered = new BufferedEvent<TThis>(item.Timestamp, item.Value, item.Origin, matched);
+            long expiry = Saturating(Saturating(item.Timestamp, lookAhead), op._graceMs);
             if (expiry <= _watermark)
             {
-                if (!matched && op._join.EmitsUnmatchedRight)
+                // Only with a negative look-ahead (an interval bound below zero): no event still to
+                // come on the other side can match this one, so it is final already.
+                if (!matched && only is not null)
                 {
-                    EmitRightOnly(new BufferedEvent<TRight>(item.Timestamp, item.Value, item.Origin, false));
+                    EmitOnly(buffered, only);
                 }
                 ForgetIfEmpty(key, state);
                 return;
             }
-            (state.Right ??= new()).Insert(new BufferedEvent<TRight>(item.Timestamp, item.Value, item.Origin, matched));
-            _expiries.Enqueue((key, true), (expiry, _sequence++));
+            (own ??= new()).Insert(buffered);
+            _expiries.Enqueue((key, right), (expiry, _sequence++));
             CountBuffered(+1);
         }
 
@@ -311,7 +296,7 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
                     var expired = state.Right!.RemoveOldest();
                     if (!expired.Matched && op._join.EmitsUnmatchedRight)
                     {
-                        EmitRightOnly(expired);
+                        EmitOnly(expired, _rightOnly);
                     }
                 }
                 else
@@ -319,7 +304,7 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
                     var expired = state.Left!.RemoveOldest();
                     if (!expired.Matched && op._join.EmitsUnmatchedLeft)
                     {
-                        EmitLeftOnly(expired);
+                        EmitOnly(expired, _leftOnly);
                     }
                 }
                 CountBuffered(-1);
@@ -332,27 +317,13 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
             return true;
         }
 
-        private void EmitLeftOnly(in BufferedEvent<TLeft> unmatched)
+        /// <summary>Emits an event that matched nothing, at its own time (left or outer joins, and outer on the right).</summary>
+        private void EmitOnly<T>(in BufferedEvent<T> unmatched, Func<T, TResult> only)
         {
             TResult result;
             try
             {
-                result = op._join.LeftOnly(unmatched.Value);
-            }
-            catch (Exception e)
-            {
-                Fail(op._operatorName, unmatched.Origin, e);
-                return;
-            }
-            ForwardOnNext(StreamItem<TResult>.Event(result, unmatched.Timestamp, unmatched.Origin));
-        }
-
-        private void EmitRightOnly(in BufferedEvent<TRight> unmatched)
-        {
-            TResult result;
-            try
-            {
-                result = op._join.RightOnly(unmatched.Value);
+                result = only(unmatched.Value);
             }
             catch (Exception e)
             {
