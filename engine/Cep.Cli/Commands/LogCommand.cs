@@ -48,7 +48,11 @@ internal static class LogCommand
         {
             var (deleted, cleaned) = store.RunMaintenance();
             Console.WriteLine($"deleted {deleted} expired segment(s), compacted {cleaned} segment(s)");
-            return Task.FromResult(0);
+            foreach (string error in store.MaintenanceErrors)
+            {
+                Console.Error.WriteLine($"error: {error}");
+            }
+            return Task.FromResult(store.MaintenanceErrors.IsEmpty ? 0 : 1);
         }));
         log.Subcommands.Add(clean);
         return log;

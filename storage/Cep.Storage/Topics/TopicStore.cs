@@ -52,6 +52,9 @@ public sealed class TopicStore : IDisposable
 
     public string DataDirectory { get; }
 
+    /// <summary>The latest maintenance failures (up to 100), each naming its partition; for the daemon to log and show.</summary>
+    public System.Collections.Concurrent.ConcurrentQueue<string> MaintenanceErrors { get; } = new();
+
     /// <summary>Brokers available for replicas: one until replication lands.</summary>
     public int BrokerCount => 1;
 
@@ -276,6 +279,16 @@ public sealed class TopicStore : IDisposable
             catch (ObjectDisposedException)
             {
                 // Deleted while we ran.
+            }
+            catch (Exception e) when (e is IOException or StorageException)
+            {
+                // One partition's trouble (a file that will not delete, a corrupt batch met by the
+                // cleaner) must not stop maintenance of the others, nor crash the timer thread.
+                MaintenanceErrors.Enqueue($"{log.Name}: {e.Message}");
+                while (MaintenanceErrors.Count > 100)
+                {
+                    MaintenanceErrors.TryDequeue(out _);
+                }
             }
         }
         return (deleted, cleaned);

@@ -165,4 +165,27 @@ public sealed class TopicStoreTests
         await Assert.ThrowsAsync<ObjectDisposedException>(() => reading.WaitAsync(TimeSpan.FromSeconds(10)));
         Assert.Equal(1L, reader.Position);
     }
+
+    [Fact]
+    public async Task A_corrupt_batch_met_by_the_cleaner_is_reported_for_its_partition_and_the_others_are_still_maintained()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Path);
+        store.CreateTopic("table", 1, config: [new("cleanup.policy", "compact"), new("segment.bytes", "1024")]);
+        store.CreateTopic("expiring", 1, config: [new("retention.bytes", "1"), new("segment.bytes", "1024")]);
+        for (int i = 0; i < 40; i++)
+        {
+            await store.GetPartition("table", 0).AppendAsync(Batches.Of(($"k{i % 2}", $"t{i}-{new string('t', 40)}", i)));
+            await store.GetPartition("expiring", 0).AppendAsync(Batches.Of((null, $"e{i}-{new string('e', 40)}", i)));
+        }
+        string sealedSegment = Directory.GetFiles(Path.Combine(directory.Path, "topics", "table", "0"), "*.log").Order().First();
+        var bytes = File.ReadAllBytes(sealedSegment);
+        bytes[100] ^= 0x01;
+        File.WriteAllBytes(sealedSegment, bytes);
+
+        var (deleted, _) = store.RunMaintenance();
+        Assert.True(deleted > 0);
+        var error = Assert.Single(store.MaintenanceErrors);
+        Assert.StartsWith("table/0: corrupt record batch at base offset 0", error);
+    }
 }
