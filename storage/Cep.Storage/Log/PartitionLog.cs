@@ -520,9 +520,10 @@ public sealed class PartitionLog : IDisposable
         {
             FlushSealed();
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or ObjectDisposedException)
         {
-            // Left in the unflushed list: the next acknowledging flush or close retries and reports.
+            // Left in the unflushed list: the next acknowledging flush or close retries and
+            // reports. (A background work item must not take the process down.)
         }
     }
 
