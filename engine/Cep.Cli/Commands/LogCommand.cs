@@ -11,7 +11,7 @@ internal static class LogCommand
 {
     public static Command Create()
     {
-        var log = new Command("log", "Inspect the log on disk");
+        var log = new Command("log", "Check the log on disk (verify) and apply retention and compaction now (clean)");
         var topic = new Argument<string?>("topic") { Description = "Only this topic", Arity = ArgumentArity.ZeroOrOne };
         var verify = new Command("verify", "Check every batch and index; print what is wrong with topic/partition/segment/offset") { topic };
         verify.SetAction((parse, ct) => CliContext.RunAsync(parse, store =>
