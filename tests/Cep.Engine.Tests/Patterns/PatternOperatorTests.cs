@@ -121,6 +121,13 @@ public sealed class PatternOperatorTests
     private static int Value(string e) => int.Parse(e[1..], System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
+    public void An_unkeyed_stream_is_matched_as_one_key()
+    {
+        var pattern = Pattern<string>.Begin("a").Where(e => e.Is('a')).Next("b").Where(e => e.Is('b'));
+        Assert.Equal([("{a b}", 3L)], Events([Ev("b", 1), Ev("a", 2), Ev("b", 3)], s => s.Pattern(pattern).Select(Format)));
+    }
+
+    [Fact]
     public void Optional_steps_match_with_and_without_their_event()
     {
         var pattern = Pattern<string>.Begin("a").Where(e => e.Is('a')).Next("b").Where(e => e.Is('b')).Optional().Next("c").Where(e => e.Is('c'));
