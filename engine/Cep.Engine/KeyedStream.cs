@@ -1,4 +1,5 @@
 using Cep.Engine.Operators;
+using Cep.Engine.Patterns;
 using Cep.Engine.Windows;
 
 namespace Cep.Engine;
@@ -56,6 +57,13 @@ public sealed class KeyedStream<TKey, T> : IObservable<StreamItem<Keyed<TKey, T>
         ArgumentNullException.ThrowIfNull(windows);
         return new(_source, _keySelector, windows);
     }
+
+    /// <summary>
+    /// Detects <paramref name="pattern"/> in each key's events (complex event processing). The
+    /// pattern is compiled here, so a malformed one throws <see cref="MalformedPatternException"/>
+    /// while the query is built; one automaton serves every key.
+    /// </summary>
+    public PatternStream<TKey, T> Pattern(Pattern<T> pattern) => new(_source, _keySelector, NfaCompiler.Compile(pattern));
 
     /// <summary>The keyed events as a plain stream of key/value pairs.</summary>
     public Stream<Keyed<TKey, T>> ToStream() => new(this);

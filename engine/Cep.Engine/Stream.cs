@@ -1,4 +1,5 @@
 using Cep.Engine.Operators;
+using Cep.Engine.Patterns;
 
 namespace Cep.Engine;
 
@@ -57,6 +58,13 @@ public sealed class Stream<T> : IObservable<StreamItem<T>>
         ArgumentNullException.ThrowIfNull(keySelector);
         return new(_items, keySelector);
     }
+
+    /// <summary>
+    /// Detects <paramref name="pattern"/> over the whole stream, as one key (for per-key
+    /// matching, <c>KeyBy(…).Pattern(…)</c>). Compiled here: a malformed pattern throws
+    /// <see cref="MalformedPatternException"/> while the query is built.
+    /// </summary>
+    public PatternStream<byte, T> Pattern(Pattern<T> pattern) => new(_items, static _ => 0, NfaCompiler.Compile(pattern));
 
     /// <summary>Merges this stream with others; the watermark is the minimum of theirs.</summary>
     public Stream<T> Merge(params Stream<T>[] others)

@@ -1,0 +1,12 @@
+namespace Cep.Engine.Patterns;
+
+/// <summary>A compiled NotNext or NotFollowedBy step: a condition events at its place must fail. Immutable.</summary>
+internal sealed class Absence<T>(string name, bool strict, Func<T, PatternContext<T>, bool> condition)
+{
+    public string Name { get; } = name;
+
+    /// <summary>NotNext (only the first event after the previous step) rather than NotFollowedBy (every event up to the next step).</summary>
+    public bool Strict { get; } = strict;
+
+    public Func<T, PatternContext<T>, bool> Condition { get; } = condition;
+}

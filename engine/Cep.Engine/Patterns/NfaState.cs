@@ -1,0 +1,22 @@
+namespace Cep.Engine.Patterns;
+
+/// <summary>
+/// One key's matching state (Flink's NFAState): its partial matches, the buffer their events
+/// live in, and the sequence number of its next event (events of a key are numbered in the
+/// order they are matched, so "the next event" is sequence + 1 and skip bounds compare
+/// numbers). The automaton itself is shared; this is all that is per key. Owned by one task.
+/// </summary>
+internal sealed class NfaState<T>
+{
+    public List<ComputationState> Partials { get; set; } = [];
+
+    public SharedBuffer<T> Buffer { get; } = new();
+
+    public long NextSequence { get; set; }
+
+    /// <summary>The deadline this key is queued under in the operator's timer queue; long.MaxValue when not queued.</summary>
+    public long ScheduledDeadline { get; set; } = long.MaxValue;
+
+    /// <summary>Nothing held: the key can be forgotten.</summary>
+    public bool IsEmpty => Partials.Count == 0 && Buffer.IsEmpty;
+}

@@ -1,0 +1,165 @@
+namespace Cep.Engine.Patterns;
+
+/// <summary>
+/// The transitions of one event over one key's partial matches: the body of
+/// <see cref="Nfa{T}.Process"/>. Every state it adds to <see cref="Next"/> and every match it
+/// adds to the completed list holds its own node reference, so <see cref="Undo"/> can release
+/// exactly what it created. Lives for one call, on the task thread.
+/// </summary>
+internal sealed class NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamItem<T> item, int eventSlot, PatternContext<T> context, List<ComputationState> next, List<PendingMatch> completed)
+{
+    private readonly int _completedBefore = completed.Count;
+
+    public List<ComputationState> Next => next;
+
+    public int EventSlot => eventSlot;
+
+    /// <summary>Carries <paramref name="s"/> (or a copy of it) into the next state; it takes its own reference.</summary>
+    public void Keep(in ComputationState s)
+    {
+        buffer.Retain(s.Node);
+        next.Add(s);
+    }
+
+    public void Advance(in ComputationState s)
+    {
+        var steps = nfa.Steps;
+        var current = steps[s.Step];
+        context.Set(buffer, s.Node, item.Timestamp);
+        bool canLoop = s.Count < current.Max && (s.Fresh || s.Waiting == s.Step);
+        bool loopTakes = canLoop && Test(current, current.Condition);
+        if (loopTakes)
+        {
+            Take(s, s.Step, s.Count + 1);
+        }
+        if (canLoop && Skips(current.Inner, loopTakes))
+        {
+            Keep(s.Skipping(s.Step));
+        }
+        if (s.Count < current.Min || s.Waiting == s.Step || (current.Greedy && s.Fresh && loopTakes))
+        {
+            return; // cannot leave the loop (yet, on this branch, or on this event if greedy)
+        }
+        int target = s.Step + 1;
+        var absences = target < steps.Length ? steps[target].AbsencesBefore : nfa.Trailing;
+        bool skipForbidden = false;
+        foreach (var absence in absences)
+        {
+            if ((absence.Strict && s.Fresh) || !absence.Strict)
+            {
+                if (Test(absence.Name, absence.Condition))
+                {
+                    if (absence.Strict)
+                    {
+                        return; // NotNext: the first event after the step must not match
+                    }
+                    skipForbidden = true; // NotFollowedBy: it must not be skipped over
+                }
+            }
+        }
+        for (int j = target; j <= steps.Length; j++)
+        {
+            if (j == steps.Length)
+            {
+                if (nfa.Trailing.Length > 0 && !skipForbidden && (s.Fresh || s.Waiting == j))
+                {
+                    Keep(s.Skipping(j)); // the trailing absence holds so far
+                }
+                break;
+            }
+            var candidate = steps[j];
+            if (s.Fresh || s.Waiting == j)
+            {
+                bool takes = Test(candidate, candidate.Condition);
+                if (takes)
+                {
+                    Take(s, j, 1);
+                }
+                if (!skipForbidden && Skips(candidate.Entry, takes))
+                {
+                    Keep(s.Skipping(j));
+                }
+            }
+            if (!candidate.Optional)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>The event as the first of a new partial match.</summary>
+    public void Start(long sequence)
+    {
+        context.Set(buffer, -1, item.Timestamp);
+        var origin = new ComputationState(-1, 0, -1, -1, item.Timestamp, sequence);
+        foreach (var step in nfa.Steps)
+        {
+            if (Test(step, step.Condition))
+            {
+                Take(origin, step.Index, 1);
+            }
+            if (!step.Optional)
+            {
+                break;
+            }
+        }
+    }
+
+    /// <summary>Drops everything this event created, after a condition threw.</summary>
+    public void Undo()
+    {
+        foreach (var s in next)
+        {
+            buffer.Release(s.Node);
+        }
+        next.Clear();
+        for (int i = _completedBefore; i < completed.Count; i++)
+        {
+            buffer.Release(completed[i].Node);
+        }
+        completed.RemoveRange(_completedBefore, completed.Count - _completedBefore);
+        buffer.ReleaseEventIfUnused(eventSlot);
+    }
+
+    private void Take(in ComputationState s, int step, int count)
+    {
+        int node = buffer.AddNode(eventSlot, step, s.Node);
+        var taken = new ComputationState(step, count, -1, node, s.StartTimestamp, s.StartSequence);
+        var definition = nfa.Steps[step];
+        if (nfa.Trailing.Length == 0 && nfa.IsAccepting(step, count))
+        {
+            buffer.Retain(node);
+            completed.Add(new PendingMatch(node, s.StartSequence, item.Timestamp));
+        }
+        if (count < definition.Max || step < nfa.Steps.Length - 1 || nfa.Trailing.Length > 0)
+        {
+            next.Add(taken);
+        }
+        else
+        {
+            buffer.Release(node); // nothing can follow: the match (if any) holds its own reference
+        }
+    }
+
+    private static bool Skips(Contiguity contiguity, bool taken) => contiguity switch
+    {
+        Contiguity.Strict => false,
+        Contiguity.Relaxed => !taken,
+        Contiguity.NonDeterministic => true,
+        _ => throw new InvalidOperationException($"unknown contiguity {contiguity}"),
+    };
+
+    private bool Test(NfaStep<T> step, Func<T, PatternContext<T>, bool> condition) => Test(step.Name, condition);
+
+    private bool Test(string stepName, Func<T, PatternContext<T>, bool> condition)
+    {
+        try
+        {
+            return condition(item.Value, context);
+        }
+        catch (Exception e)
+        {
+            throw new PatternConditionException(stepName, e);
+        }
+    }
+}

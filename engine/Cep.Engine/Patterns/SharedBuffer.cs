@@ -1,0 +1,171 @@
+namespace Cep.Engine.Patterns;
+
+/// <summary>
+/// One key's events and bindings, shared by all its partial matches (Flink CEP's SharedBuffer).
+/// Each event is stored once, however many partial matches bind it. A binding ("node") says
+/// "event e was bound to step s, after node p": a partial match is just its last node, and its
+/// events are the chain of predecessors. Branches share their common prefix, so a loop that
+/// forks at every event adds one node per branch and event, never a copy of the events so far.
+/// Because every node has exactly one predecessor, a path is unambiguous without Flink's Dewey
+/// version numbers: a node is immutable once created, and a new branch is a new node.
+/// <para>
+/// Reference counts: a node is referenced by the partial matches and pending matches that end
+/// in it and by the nodes whose predecessor it is; an event by the nodes that bind it. Dropping
+/// the last reference frees the slot and releases its predecessor (and event) in turn, so state
+/// shrinks as soon as partial matches are pruned. Releasing a free slot throws: a double release
+/// is a bug and must not hide. Slots are integers into arrays with free lists, so the state can
+/// be written out by id (for checkpoints) without object graphs.
+/// </para>
+/// Owned by one task thread.
+/// </summary>
+internal sealed class SharedBuffer<T>
+{
+    private EventSlot[] _events = new EventSlot[4];
+    private NodeSlot[] _nodes = new NodeSlot[4];
+    private readonly Stack<int> _freeEvents = new();
+    private readonly Stack<int> _freeNodes = new();
+    private int _eventHigh;
+    private int _nodeHigh;
+
+    /// <summary>Events held (referenced by at least one node, or just added).</summary>
+    public int EventCount { get; private set; }
+
+    /// <summary>Bindings held.</summary>
+    public int NodeCount { get; private set; }
+
+    public bool IsEmpty => EventCount == 0 && NodeCount == 0;
+
+    /// <summary>Stores an event with no references yet; the caller binds it or calls <see cref="ReleaseEventIfUnused"/>.</summary>
+    public int AddEvent(in StreamItem<T> item, long sequence)
+    {
+        int slot = _freeEvents.Count > 0 ? _freeEvents.Pop() : Grow(ref _events, ref _eventHigh);
+        _events[slot] = new EventSlot { Value = item.Value, Timestamp = item.Timestamp, Origin = item.Origin, Sequence = sequence, References = 0, Live = true };
+        EventCount++;
+        return slot;
+    }
+
+    /// <summary>Frees an event no node took.</summary>
+    public void ReleaseEventIfUnused(int eventSlot)
+    {
+        ref var e = ref _events[eventSlot];
+        if (e.Live && e.References == 0)
+        {
+            FreeEvent(eventSlot);
+        }
+    }
+
+    /// <summary>Binds <paramref name="eventSlot"/> to <paramref name="step"/> after <paramref name="previous"/> (−1 for the first); the caller owns the one reference the node starts with.</summary>
+    public int AddNode(int eventSlot, int step, int previous)
+    {
+        int slot = _freeNodes.Count > 0 ? _freeNodes.Pop() : Grow(ref _nodes, ref _nodeHigh);
+        _nodes[slot] = new NodeSlot { Event = eventSlot, Step = step, Previous = previous, References = 1, Live = true };
+        _events[eventSlot].References++;
+        if (previous >= 0)
+        {
+            Retain(previous);
+        }
+        NodeCount++;
+        return slot;
+    }
+
+    public void Retain(int node)
+    {
+        ref var n = ref _nodes[node];
+        if (!n.Live)
+        {
+            throw new InvalidOperationException($"retain of freed node {node}");
+        }
+        n.References++;
+    }
+
+    /// <summary>Drops one reference; the last one frees the node and releases its predecessor and event.</summary>
+    public void Release(int node)
+    {
+        // Iterative, not recursive: a long loop is a long chain.
+        while (node >= 0)
+        {
+            ref var n = ref _nodes[node];
+            if (!n.Live || n.References <= 0)
+            {
+                throw new InvalidOperationException($"release of freed node {node}");
+            }
+            if (--n.References > 0)
+            {
+                return;
+            }
+            int previous = n.Previous;
+            int eventSlot = n.Event;
+            n = default;
+            _freeNodes.Push(node);
+            NodeCount--;
+            if (--_events[eventSlot].References == 0)
+            {
+                FreeEvent(eventSlot);
+            }
+            node = previous;
+        }
+    }
+
+    public int Step(int node) => _nodes[node].Step;
+
+    public int Previous(int node) => _nodes[node].Previous;
+
+    public T Value(int node) => _events[_nodes[node].Event].Value;
+
+    public long Timestamp(int node) => _events[_nodes[node].Event].Timestamp;
+
+    public long Sequence(int node) => _events[_nodes[node].Event].Sequence;
+
+    public EventOrigin Origin(int node) => _events[_nodes[node].Event].Origin;
+
+    /// <summary>The chain ending at <paramref name="node"/>, first binding first.</summary>
+    public int[] Path(int node)
+    {
+        int length = 0;
+        for (int n = node; n >= 0; n = _nodes[n].Previous)
+        {
+            length++;
+        }
+        var path = new int[length];
+        for (int n = node, i = length - 1; n >= 0; n = _nodes[n].Previous, i--)
+        {
+            path[i] = n;
+        }
+        return path;
+    }
+
+    private void FreeEvent(int slot)
+    {
+        _events[slot] = default; // drops the value so it can be collected
+        _freeEvents.Push(slot);
+        EventCount--;
+    }
+
+    private static int Grow<TSlot>(ref TSlot[] slots, ref int high)
+    {
+        if (high == slots.Length)
+        {
+            Array.Resize(ref slots, slots.Length * 2);
+        }
+        return high++;
+    }
+
+    private struct EventSlot
+    {
+        public T Value;
+        public long Timestamp;
+        public EventOrigin Origin;
+        public long Sequence;
+        public int References;
+        public bool Live;
+    }
+
+    private struct NodeSlot
+    {
+        public int Event;
+        public int Step;
+        public int Previous;
+        public int References;
+        public bool Live;
+    }
+}
