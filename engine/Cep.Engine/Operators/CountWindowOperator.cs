@@ -43,12 +43,11 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
         {
             long ordinal = _arrivals++;
             ref var pane = ref _panes.GetOrAdd(key, out bool added);
-            bool exists = !added;
-            if (!exists)
+            if (added)
             {
                 pane = new Pane { FirstArrival = ordinal, MinTime = long.MaxValue, MaxTime = long.MinValue };
             }
-            if (!TryAdd(ref pane.Accumulator, create: !exists, item))
+            if (!TryAdd(ref pane.Accumulator, create: added, item))
             {
                 return;
             }

@@ -266,8 +266,7 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
         private KeyState StateOf(TKey key)
         {
             ref var state = ref _keys.GetOrAdd(key, out bool added);
-            bool exists = !added;
-            if (!exists)
+            if (added)
             {
                 state = new KeyState();
                 CountKeys(+1);
