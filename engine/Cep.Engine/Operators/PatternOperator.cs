@@ -172,7 +172,10 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             }
             catch (PatternConditionException e)
             {
-                recorder?.Take();
+                if (recorder is not null)
+                {
+                    Trace(key, item, recorder.Take(), $"the condition of step '{e.StepName}' threw {e.InnerException!.GetType().Name}: {e.InnerException.Message}; the event was skipped for this key");
+                }
                 Fail($"Pattern step '{e.StepName}'", item, e.InnerException!);
                 Forget(key, state);
                 return;

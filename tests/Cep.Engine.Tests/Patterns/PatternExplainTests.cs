@@ -105,6 +105,22 @@ public sealed class PatternExplainTests
     }
 
     [Fact]
+    public void A_condition_that_throws_is_in_the_trace_with_the_checks_before_it()
+    {
+        var pattern = Pattern<string>.Begin("a").Where(e => e.Is('a')).Next("b").Where(e => e == "boom" ? throw new InvalidOperationException("bad b") : e.Is('b'));
+        PatternStream<byte, string>? stream = null;
+        var (_, error, _) = Pipeline.Run([E("a", 1), E("boom", 2), W<string>(10)], s =>
+        {
+            stream = s.Pattern(pattern).WithExplain();
+            return stream.Select(Format);
+        }, complete: false);
+        Assert.IsType<OperatorException>(error);
+        var trace = stream!.Explain(0).RecentEvents[^1];
+        Assert.Equal("the condition of step 'b' threw InvalidOperationException: bad b; the event was skipped for this key", trace.Outcome);
+        Assert.Empty(trace.Checks); // the throwing test is the first one for this event
+    }
+
+    [Fact]
     public void Explain_before_the_pattern_runs_says_so()
     {
         var stream = Streams.FromItems(new Subject<StreamItem<string>>()).KeyBy(e => e).Pattern(Sequence).WithName("idle");
