@@ -18,24 +18,37 @@ internal sealed class PatternOperator<TKey, T, TResult>(
     IObservable<StreamItem<T>> source,
     Func<T, TKey> keySelector,
     Nfa<T> nfa,
+    PatternOptions<TKey> options,
     Func<IReadOnlyDictionary<string, IReadOnlyList<T>>, TResult> selector,
-    IObserver<StreamItem<LateEvent<T>>> lateOutput,
-    IObserver<StreamItem<TimedOutMatch<TKey, T>>> timedOutOutput) : IObservable<StreamItem<TResult>>
+    PatternOutputs<TKey, T> outputs) : IObservable<StreamItem<TResult>>
     where TKey : notnull
 {
-    public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer) =>
-        new Sink(keySelector, nfa, selector, lateOutput, timedOutOutput, observer).Run(source);
+    public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer)
+    {
+        var sink = new Sink(keySelector, nfa, options, selector, outputs, observer);
+        outputs.Probe.Explainer = sink.Explain;
+        return sink.Run(source);
+    }
 
-    /// <summary>Per-subscription state: the keys' NFA states, the events waiting for the watermark, the deadline timers. Owned by one task thread.</summary>
+    /// <summary>Per-subscription state: the keys' NFA states, the events waiting for the watermark, the deadline timers, the metrics and explain traces. Owned by one task thread.</summary>
     private sealed class Sink(
         Func<T, TKey> keySelector,
         Nfa<T> nfa,
+        PatternOptions<TKey> options,
         Func<IReadOnlyDictionary<string, IReadOnlyList<T>>, TResult> selector,
-        IObserver<StreamItem<LateEvent<T>>> lateOutput,
-        IObserver<StreamItem<TimedOutMatch<TKey, T>>> timedOutOutput,
+        PatternOutputs<TKey, T> outputs,
         IObserver<StreamItem<TResult>> downstream)
         : OperatorSink<T, TResult>(downstream)
     {
+        private readonly IObserver<StreamItem<LateEvent<T>>> _lateOutput = outputs.Late;
+        private readonly IObserver<StreamItem<TimedOutMatch<TKey, T>>> _timedOutOutput = outputs.TimedOut;
+        private readonly IObserver<StreamItem<PrunedMatch<TKey, T>>> _prunedOutput = outputs.Pruned;
+        private readonly PatternMetrics _metrics = new(options.Name);
+
+        // Only keys explain is enabled for have an entry: each the last TraceCapacity events.
+        private readonly Dictionary<TKey, Queue<EventTrace<T>>> _traces = [];
+        private readonly ConditionRecorder<T> _recorder = new(nfa.Steps);
+        private readonly List<PendingMatch> _pruned = [];
         private readonly Dictionary<TKey, NfaState<T>> _states = [];
         private readonly PriorityQueue<(TKey Key, StreamItem<T> Item), (long Timestamp, long Arrival)> _waiting = new();
 
@@ -66,15 +79,17 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                         Fail("KeyBy", item, e);
                         return;
                     }
+                    _metrics.EventIn();
                     if (item.Timestamp <= _watermark)
                     {
-                        lateOutput.OnNext(StreamItem<LateEvent<T>>.Event(
-                            new LateEvent<T>(item.Value, item.Timestamp, item.Origin, $"event time {item.Timestamp} ≤ watermark {_watermark}: the pattern has matched every event up to the watermark"),
-                            item.Timestamp,
-                            item.Origin));
+                        string reason = $"event time {item.Timestamp} ≤ watermark {_watermark}: the pattern has matched every event up to the watermark";
+                        _metrics.Late();
+                        Trace(key, item, [], "late: " + reason);
+                        _lateOutput.OnNext(StreamItem<LateEvent<T>>.Event(new LateEvent<T>(item.Value, item.Timestamp, item.Origin, reason), item.Timestamp, item.Origin));
                         return;
                     }
                     _waiting.Enqueue((key, item), (item.Timestamp, _arrivals++));
+                    _metrics.Waiting(1);
                     break;
                 case StreamItemKind.Watermark:
                     if (item.Timestamp > _watermark)
@@ -83,13 +98,15 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                         Drain(_watermark);
                     }
                     ForwardPunctuation(item);
-                    lateOutput.OnNext(item.AsPunctuation<LateEvent<T>>());
-                    timedOutOutput.OnNext(item.AsPunctuation<TimedOutMatch<TKey, T>>());
+                    _lateOutput.OnNext(item.AsPunctuation<LateEvent<T>>());
+                    _timedOutOutput.OnNext(item.AsPunctuation<TimedOutMatch<TKey, T>>());
+                    _prunedOutput.OnNext(item.AsPunctuation<PrunedMatch<TKey, T>>());
                     break;
                 case StreamItemKind.Barrier:
                     ForwardPunctuation(item);
-                    lateOutput.OnNext(item.AsPunctuation<LateEvent<T>>());
-                    timedOutOutput.OnNext(item.AsPunctuation<TimedOutMatch<TKey, T>>());
+                    _lateOutput.OnNext(item.AsPunctuation<LateEvent<T>>());
+                    _timedOutOutput.OnNext(item.AsPunctuation<TimedOutMatch<TKey, T>>());
+                    _prunedOutput.OnNext(item.AsPunctuation<PrunedMatch<TKey, T>>());
                     break;
                 default:
                     throw new InvalidOperationException($"unknown item kind {item.Kind}");
@@ -100,8 +117,9 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         public override void OnCompleted()
         {
             Drain(long.MaxValue);
-            lateOutput.OnCompleted();
-            timedOutOutput.OnCompleted();
+            _lateOutput.OnCompleted();
+            _timedOutOutput.OnCompleted();
+            _prunedOutput.OnCompleted();
             base.OnCompleted();
         }
 
@@ -109,6 +127,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         public override void Dispose()
         {
             _failed = true;
+            _metrics.Dispose();
             base.Dispose();
         }
 
@@ -127,6 +146,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                 else if (hasEvent)
                 {
                     _waiting.Dequeue();
+                    _metrics.Waiting(-1);
                     Match(waiting.Key, waiting.Item);
                 }
                 else
@@ -143,19 +163,104 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                 state = new NfaState<T>();
                 _states.Add(key, state);
             }
+            int partialsBefore = state.Partials.Count;
+            int bufferedBefore = state.Buffer.EventCount;
+            var recorder = options.Traces(key) ? _recorder : null;
             try
             {
-                nfa.Process(state, item, _context, ref _spare, _completed);
+                nfa.Process(state, item, _context, ref _spare, _completed, recorder);
             }
             catch (PatternConditionException e)
             {
+                if (recorder is not null)
+                {
+                    Trace(key, item, recorder.Take(), $"the condition of step '{e.StepName}' threw {e.InnerException!.GetType().Name}: {e.InnerException.Message}; the event was skipped for this key");
+                }
                 Fail($"Pattern step '{e.StepName}'", item, e.InnerException!);
                 Forget(key, state);
                 return;
             }
+            int completed = _completed.Count;
             nfa.Emit(state, _completed, _emitted);
+            nfa.Prune(state, options.MaxPartialMatchesPerKey, _pruned);
+            if (recorder is not null)
+            {
+                var checks = recorder.Take();
+                Trace(key, item, checks, Outcome(completed, checks));
+            }
+            SendPruned(key, state, item);
+            _metrics.StateChanged(state, partialsBefore, bufferedBefore);
             Publish(key);
             Schedule(key, state);
+        }
+
+        /// <summary>The outcome of the event just matched, in words, for its explain trace.</summary>
+        private string Outcome(int completed, IReadOnlyList<ConditionCheck> checks)
+        {
+            var parts = new List<string>();
+            var bound = checks.Where(c => c.Passed && !c.IsAbsence).Select(c => $"'{c.Step}'").Distinct().ToList();
+            parts.Add(bound.Count > 0 ? $"bound to {string.Join(", ", bound)}" : "not bound: no step's condition held");
+            if (completed > 0)
+            {
+                parts.Add($"completed {completed} match(es), {_emitted.Count} emitted after the skip strategy");
+            }
+            if (_pruned.Count > 0)
+            {
+                parts.Add($"pruned {_pruned.Count} oldest partial match(es) (cap {options.MaxPartialMatchesPerKey})");
+            }
+            return string.Join("; ", parts);
+        }
+
+        /// <summary>Sends the partial matches the cap just dropped to the Pruned side output (at the time of the event that made room) and counts them.</summary>
+        private void SendPruned(TKey key, NfaState<T> state, in StreamItem<T> cause)
+        {
+            if (_pruned.Count == 0)
+            {
+                return;
+            }
+            _metrics.PrunedByCap(_pruned.Count);
+            foreach (var pruned in _pruned)
+            {
+                var result = nfa.Materialize(state.Buffer, state.Buffer.Path(pruned.Node), cause.Timestamp);
+                state.Buffer.Release(pruned.Node);
+                string reason = $"key held more than {options.MaxPartialMatchesPerKey} partial matches ({PatternMetrics.CapReason}): dropped the oldest, started at {pruned.Timestamp}";
+                _prunedOutput.OnNext(StreamItem<PrunedMatch<TKey, T>>.Event(new PrunedMatch<TKey, T>(key, result.Events, cause.Timestamp, reason), cause.Timestamp, cause.Origin));
+            }
+            _pruned.Clear();
+        }
+
+        /// <summary>Appends to the key's explain trace if explain is enabled for it, keeping the last TraceCapacity events.</summary>
+        private void Trace(TKey key, in StreamItem<T> item, IReadOnlyList<ConditionCheck> checks, string outcome)
+        {
+            if (!options.Traces(key))
+            {
+                return;
+            }
+            if (!_traces.TryGetValue(key, out var trace))
+            {
+                trace = new Queue<EventTrace<T>>();
+                _traces.Add(key, trace);
+            }
+            if (trace.Count == options.TraceCapacity)
+            {
+                trace.Dequeue();
+            }
+            trace.Enqueue(new EventTrace<T>(item.Value, item.Timestamp, checks, outcome));
+        }
+
+        /// <summary>The key's partial matches and recent traces, copied (see PatternStream.Explain for when it may be called).</summary>
+        public PatternExplanation<TKey, T> Explain(TKey key)
+        {
+            var partials = new List<PartialMatchSnapshot<T>>();
+            if (_states.TryGetValue(key, out var state))
+            {
+                foreach (var s in state.Partials)
+                {
+                    partials.Add(nfa.Snapshot(state.Buffer, s));
+                }
+            }
+            var recent = _traces.TryGetValue(key, out var trace) ? trace.ToList() : [];
+            return new PatternExplanation<TKey, T>(key, options.Name, partials, recent, options.Traces(key));
         }
 
         private void FireTimer(TKey key, long deadline)
@@ -165,15 +270,19 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                 return; // stale: the key was forgotten or rescheduled
             }
             state.ScheduledDeadline = long.MaxValue;
+            int partialsBefore = state.Partials.Count;
+            int bufferedBefore = state.Buffer.EventCount;
             nfa.AdvanceTime(state, deadline, _completed, _timedOut);
+            _metrics.Timeouts(_timedOut.Count);
             foreach (var timedOut in _timedOut)
             {
                 var result = nfa.Materialize(state.Buffer, state.Buffer.Path(timedOut.Node), timedOut.Timestamp);
                 state.Buffer.Release(timedOut.Node);
-                timedOutOutput.OnNext(StreamItem<TimedOutMatch<TKey, T>>.Event(new TimedOutMatch<TKey, T>(key, result.Events, timedOut.Timestamp), timedOut.Timestamp, result.LastEvent.Origin));
+                _timedOutOutput.OnNext(StreamItem<TimedOutMatch<TKey, T>>.Event(new TimedOutMatch<TKey, T>(key, result.Events, timedOut.Timestamp), timedOut.Timestamp, result.LastEvent.Origin));
             }
             _timedOut.Clear();
             nfa.Emit(state, _completed, _emitted);
+            _metrics.StateChanged(state, partialsBefore, bufferedBefore);
             Publish(key);
             Schedule(key, state);
         }
@@ -197,6 +306,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                     Fail("Pattern Select", match.LastEvent, e);
                     continue;
                 }
+                _metrics.Matches(1);
                 ForwardOnNext(StreamItem<TResult>.Event(result, match.Timestamp, match.LastEvent.Origin));
             }
             _emitted.Clear();

@@ -92,11 +92,11 @@ internal sealed class Nfa<T>
     /// and a <see cref="PatternConditionException"/> propagates. <paramref name="spare"/> is an
     /// empty list to build the next partial matches in; on return it is another empty list.
     /// </summary>
-    public void Process(NfaState<T> state, in StreamItem<T> item, PatternContext<T> context, ref List<ComputationState> spare, List<PendingMatch> completed)
+    public void Process(NfaState<T> state, in StreamItem<T> item, PatternContext<T> context, ref List<ComputationState> spare, List<PendingMatch> completed, ConditionRecorder<T>? recorder = null)
     {
         var buffer = state.Buffer;
         long sequence = state.NextSequence++;
-        var step = new NfaStepper<T>(this, buffer, item, buffer.AddEvent(item, sequence), context, spare, completed);
+        var step = new NfaStepper<T>(this, buffer, item, buffer.AddEvent(item, sequence), context, spare, completed, recorder);
         try
         {
             foreach (var s in state.Partials)
@@ -207,6 +207,68 @@ internal sealed class Nfa<T>
         }
         completed.Clear();
     }
+
+    /// <summary>
+    /// Drops the oldest partial matches of the key until at most <paramref name="max"/> remain;
+    /// each dropped one goes to <paramref name="pruned"/> holding its reference. Oldest, not
+    /// newest: <see cref="NfaState{T}.Partials"/> is in start order, and a newer partial match
+    /// has more of its window left to complete in, while refusing new starts would let stale
+    /// ones (without Within: forever) block a key from ever matching again.
+    /// </summary>
+    public void Prune(NfaState<T> state, int max, List<PendingMatch> pruned)
+    {
+        int excess = state.Partials.Count - max;
+        if (excess <= 0)
+        {
+            return;
+        }
+        for (int i = 0; i < excess; i++)
+        {
+            var s = state.Partials[i];
+            pruned.Add(new PendingMatch(s.Node, s.StartSequence, s.StartTimestamp));
+        }
+        state.Partials.RemoveRange(0, excess);
+    }
+
+    /// <summary>The steps that may take the next event of partial match <paramref name="s"/>, by name ("window end" for a pending trailing absence); for explain reports.</summary>
+    public List<string> Expecting(in ComputationState s)
+    {
+        var expecting = new List<string>();
+        if (!s.Fresh)
+        {
+            expecting.Add(s.Waiting < _steps.Length ? _steps[s.Waiting].Name : "window end (absence pending)");
+            return expecting;
+        }
+        var current = _steps[s.Step];
+        if (s.Count < current.Max)
+        {
+            expecting.Add(current.Name);
+        }
+        if (s.Count < current.Min)
+        {
+            return expecting;
+        }
+        for (int j = s.Step + 1; j <= _steps.Length; j++)
+        {
+            if (j == _steps.Length)
+            {
+                expecting.Add(_trailing.Length > 0 ? "window end (absence pending)" : "nothing (complete)");
+                break;
+            }
+            expecting.Add(_steps[j].Name);
+            if (!_steps[j].Optional)
+            {
+                break;
+            }
+        }
+        return expecting;
+    }
+
+    /// <summary>A copy of partial match <paramref name="s"/> for explain reports.</summary>
+    public PartialMatchSnapshot<T> Snapshot(SharedBuffer<T> buffer, in ComputationState s) => new(
+        [.. buffer.Path(s.Node).Select(n => new BoundEvent<T>(_steps[buffer.Step(n)].Name, buffer.Value(n), buffer.Timestamp(n)))],
+        Expecting(s),
+        HasWindow ? Deadline(s.StartTimestamp) : null);
 
     /// <summary>A match's events by step name, in step order; releases nothing.</summary>
     public MatchResult<T> Materialize(SharedBuffer<T> buffer, int[] path, long timestamp)

@@ -32,13 +32,13 @@ internal static class NfaCompiler
                 {
                     throw new MalformedPatternException(spec.Name, $"an absence cannot follow an optional step ('{previousPositive.Name}'): whether it applies would depend on whether that step bound anything");
                 }
-                absences.Add(new Absence<T>(spec.Name, spec.Kind == StepKind.NotNext, condition));
+                absences.Add(new Absence<T>(spec.Name, spec.Kind == StepKind.NotNext, condition, spec.Description));
                 continue;
             }
             // Documented Flink behaviour (allowCombinations example): a loop with combinations
             // entered by FollowedBy chooses its first event freely too.
             var entry = spec.Inner == Contiguity.NonDeterministic && spec.Entry == Contiguity.Relaxed ? Contiguity.NonDeterministic : spec.Entry;
-            steps.Add(new NfaStep<T>(spec.Name, steps.Count, condition, spec.Min, spec.Max, spec.Optional, spec.Greedy, entry, spec.Inner, [.. absences]));
+            steps.Add(new NfaStep<T>(spec.Name, steps.Count, condition, spec.Min, spec.Max, spec.Optional, spec.Greedy, entry, spec.Inner, [.. absences], spec.Description));
             absences.Clear();
             previousPositive = spec;
         }

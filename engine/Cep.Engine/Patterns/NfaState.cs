@@ -8,6 +8,11 @@ namespace Cep.Engine.Patterns;
 /// </summary>
 internal sealed class NfaState<T>
 {
+    /// <summary>
+    /// The partial matches, in start order (non-decreasing StartSequence): Process keeps each
+    /// one's successors in the old order and appends new starts, and removals keep the order.
+    /// The per-key cap relies on it to find the oldest.
+    /// </summary>
     public List<ComputationState> Partials { get; set; } = [];
 
     public SharedBuffer<T> Buffer { get; } = new();

@@ -15,13 +15,17 @@ internal sealed class NfaStep<T>(
     bool greedy,
     Contiguity entry,
     Contiguity inner,
-    Absence<T>[] absencesBefore)
+    Absence<T>[] absencesBefore,
+    string description)
 {
     public string Name { get; } = name;
 
     public int Index { get; } = index;
 
     public Func<T, PatternContext<T>, bool> Condition { get; } = condition;
+
+    /// <summary>The condition as written, for explain reports.</summary>
+    public string Description { get; } = description;
 
     /// <summary>Events it binds when it binds any (≥ 1).</summary>
     public int Min { get; } = min;

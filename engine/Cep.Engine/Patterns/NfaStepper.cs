@@ -6,7 +6,7 @@ namespace Cep.Engine.Patterns;
 /// adds to the completed list holds its own node reference, so <see cref="Undo"/> can release
 /// exactly what it created. Lives for one call, on the task thread.
 /// </summary>
-internal sealed class NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamItem<T> item, int eventSlot, PatternContext<T> context, List<ComputationState> next, List<PendingMatch> completed)
+internal sealed class NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamItem<T> item, int eventSlot, PatternContext<T> context, List<ComputationState> next, List<PendingMatch> completed, ConditionRecorder<T>? recorder)
 {
     private readonly int _completedBefore = completed.Count;
 
@@ -26,8 +26,9 @@ internal sealed class NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamIt
         var steps = nfa.Steps;
         var current = steps[s.Step];
         context.Set(buffer, s.Node, item.Timestamp);
+        recorder?.Extending(buffer, s.Node);
         bool canLoop = s.Count < current.Max && (s.Fresh || s.Waiting == s.Step);
-        bool loopTakes = canLoop && Test(current, current.Condition);
+        bool loopTakes = canLoop && Test(current);
         if (loopTakes)
         {
             Take(s, s.Step, s.Count + 1);
@@ -47,7 +48,7 @@ internal sealed class NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamIt
         {
             if ((absence.Strict && s.Fresh) || !absence.Strict)
             {
-                if (Test(absence.Name, absence.Condition))
+                if (Test(absence.Name, absence.Condition, absence.Description, absence: true))
                 {
                     if (absence.Strict)
                     {
@@ -70,7 +71,7 @@ internal sealed class NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamIt
             var candidate = steps[j];
             if (s.Fresh || s.Waiting == j)
             {
-                bool takes = Test(candidate, candidate.Condition);
+                bool takes = Test(candidate);
                 if (takes)
                 {
                     Take(s, j, 1);
@@ -91,10 +92,11 @@ internal sealed class NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamIt
     public void Start(long sequence)
     {
         context.Set(buffer, -1, item.Timestamp);
+        recorder?.Extending(buffer, -1);
         var origin = new ComputationState(-1, 0, -1, -1, item.Timestamp, sequence);
         foreach (var step in nfa.Steps)
         {
-            if (Test(step, step.Condition))
+            if (Test(step))
             {
                 Take(origin, step.Index, 1);
             }
@@ -149,17 +151,20 @@ internal sealed class NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamIt
         _ => throw new InvalidOperationException($"unknown contiguity {contiguity}"),
     };
 
-    private bool Test(NfaStep<T> step, Func<T, PatternContext<T>, bool> condition) => Test(step.Name, condition);
+    private bool Test(NfaStep<T> step) => Test(step.Name, step.Condition, step.Description, absence: false);
 
-    private bool Test(string stepName, Func<T, PatternContext<T>, bool> condition)
+    private bool Test(string stepName, Func<T, PatternContext<T>, bool> condition, string description, bool absence)
     {
+        bool passed;
         try
         {
-            return condition(item.Value, context);
+            passed = condition(item.Value, context);
         }
         catch (Exception e)
         {
             throw new PatternConditionException(stepName, e);
         }
+        recorder?.Record(stepName, description, passed, absence);
+        return passed;
     }
 }

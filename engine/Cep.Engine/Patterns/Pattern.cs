@@ -1,4 +1,5 @@
 using System.Collections.Immutable;
+using System.Runtime.CompilerServices;
 
 namespace Cep.Engine.Patterns;
 
@@ -40,11 +41,15 @@ public sealed class Pattern<T>
     public static Pattern<T> Begin(string name, AfterMatchSkipStrategy? skipStrategy = null) =>
         new([new StepSpec<T>(CheckName(name), StepKind.Positive, Contiguity.Strict)], null, skipStrategy ?? AfterMatchSkipStrategy.NoSkip);
 
-    /// <summary>The event must also satisfy <paramref name="condition"/> (AND with the step's conditions so far).</summary>
-    public Pattern<T> Where(Func<T, bool> condition)
+    /// <summary>
+    /// The event must also satisfy <paramref name="condition"/> (AND with the step's conditions
+    /// so far). <paramref name="description"/> names it in explain reports; by default the
+    /// condition's source text.
+    /// </summary>
+    public Pattern<T> Where(Func<T, bool> condition, [CallerArgumentExpression(nameof(condition))] string? description = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
-        return Where((e, _) => condition(e));
+        return Where((e, _) => condition(e), description);
     }
 
     /// <summary>
@@ -52,27 +57,36 @@ public sealed class Pattern<T>
     /// step name (<see cref="PatternContext{T}.Events"/>), e.g. "price above the average of the
     /// earlier ones". ANDed with the step's conditions so far.
     /// </summary>
-    public Pattern<T> Where(Func<T, PatternContext<T>, bool> condition)
+    public Pattern<T> Where(Func<T, PatternContext<T>, bool> condition, [CallerArgumentExpression(nameof(condition))] string? description = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
         var previous = Last.Condition;
-        return WithLast(Last with { Condition = previous is null ? condition : (e, c) => previous(e, c) && condition(e, c) });
+        string text = description ?? "condition";
+        return WithLast(Last with
+        {
+            Condition = previous is null ? condition : (e, c) => previous(e, c) && condition(e, c),
+            Description = previous is null ? text : $"({Last.Description}) && ({text})",
+        });
     }
 
     /// <summary>The event may satisfy <paramref name="condition"/> instead (OR with the step's conditions so far).</summary>
-    public Pattern<T> Or(Func<T, bool> condition)
+    public Pattern<T> Or(Func<T, bool> condition, [CallerArgumentExpression(nameof(condition))] string? description = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
-        return Or((e, _) => condition(e));
+        return Or((e, _) => condition(e), description);
     }
 
     /// <summary>An iterative alternative condition (OR with the step's conditions so far).</summary>
-    public Pattern<T> Or(Func<T, PatternContext<T>, bool> condition)
+    public Pattern<T> Or(Func<T, PatternContext<T>, bool> condition, [CallerArgumentExpression(nameof(condition))] string? description = null)
     {
         ArgumentNullException.ThrowIfNull(condition);
         var previous = Last.Condition;
         // A step without a condition accepts everything, so OR-ing to it changes nothing.
-        return previous is null ? this : WithLast(Last with { Condition = (e, c) => previous(e, c) || condition(e, c) });
+        return previous is null ? this : WithLast(Last with
+        {
+            Condition = (e, c) => previous(e, c) || condition(e, c),
+            Description = $"({Last.Description}) || ({description ?? "condition"})",
+        });
     }
 
     /// <summary>The event must be a <typeparamref name="TSub"/> (Flink's subtype).</summary>

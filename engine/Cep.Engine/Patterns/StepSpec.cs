@@ -3,7 +3,7 @@ namespace Cep.Engine.Patterns;
 /// <summary>
 /// One step of a <see cref="Pattern{T}"/> as written: an immutable value the fluent methods
 /// copy with changes. <see cref="Condition"/> is null until the first Where (null accepts
-/// every event). <see cref="Max"/> is int.MaxValue for an unbounded loop.
+/// every event). <see cref="Description"/> is its text for explain reports. <see cref="Max"/> is int.MaxValue for an unbounded loop.
 /// </summary>
 internal sealed record StepSpec<T>(
     string Name,
@@ -16,7 +16,8 @@ internal sealed record StepSpec<T>(
     bool Optional = false,
     bool Greedy = false,
     Contiguity Inner = Contiguity.Relaxed,
-    bool InnerSet = false)
+    bool InnerSet = false,
+    string Description = "true")
 {
     public bool IsLoop => Max > 1;
 }
