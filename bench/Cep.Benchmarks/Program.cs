@@ -5,6 +5,7 @@ using Cep.Benchmarks;
 IScenario[] scenarios =
 [
     new LogAppendScenario(), new LogAppendDurableScenario(), new LogReadScenario(), new WindowCountScenario(),
+    new Cep.Benchmarks.Patterns.PatternSeq3Scenario(), new Cep.Benchmarks.Patterns.PatternLoopScenario(), new Cep.Benchmarks.Patterns.PatternStateScenario(),
     new Cep.Benchmarks.Nexmark.NexmarkScenario("q0"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q1"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q2"),
     new Cep.Benchmarks.Nexmark.NexmarkScenario("q3"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q5"),
     new Cep.Benchmarks.Nexmark.NexmarkScenario("q7"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q8"),

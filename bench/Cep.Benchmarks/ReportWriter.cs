@@ -25,6 +25,14 @@ internal static class ReportWriter
         output.WriteLine();
         WriteTable(result, output);
         output.WriteLine();
+        if (result.Table is { } table)
+        {
+            foreach (string line in table)
+            {
+                output.WriteLine(line);
+            }
+            output.WriteLine();
+        }
         double main = result.Metrics[result.MainMetric];
         string verdict = main >= result.Bar
             ? "met"

@@ -13,6 +13,9 @@ internal sealed record ScenarioResult(
     PeerResult? Peer,
     IReadOnlyList<string> Notes)
 {
+    /// <summary>Extra lines printed after the metric table (e.g. a curve over the run); null for none.</summary>
+    public IReadOnlyList<string>? Table { get; init; }
+
     /// <summary>Ours over the peer's main metric; null without a peer.</summary>
     public double? Ratio => Peer is null ? null : Metrics[MainMetric] / Peer.Metrics[MainMetric];
 }
