@@ -40,6 +40,9 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         IObserver<StreamItem<TResult>> downstream)
         : OperatorSink<T, TResult>(downstream)
     {
+        private const int MaxSpareStates = 1024;
+        private const int SpareBufferCapacity = 64;
+
         private readonly IObserver<StreamItem<LateEvent<T>>> _lateOutput = outputs.Late;
         private readonly IObserver<StreamItem<TimedOutMatch<TKey, T>>> _timedOutOutput = outputs.TimedOut;
         private readonly IObserver<StreamItem<PrunedMatch<TKey, T>>> _prunedOutput = outputs.Pruned;
@@ -55,6 +58,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         // One entry per key with partial matches under a window, at (a lower bound of) its
         // earliest deadline; stale entries (the key's ScheduledDeadline moved) are skipped.
         private readonly PriorityQueue<TKey, long> _timers = new();
+        private readonly Stack<NfaState<T>> _spareStates = new();
         private readonly PatternContext<T> _context = nfa.CreateContext();
         private readonly List<PendingMatch> _completed = [];
         private readonly List<PendingMatch> _timedOut = [];
@@ -160,7 +164,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         {
             if (!_states.TryGetValue(key, out var state))
             {
-                state = new NfaState<T>();
+                state = _spareStates.Count > 0 ? _spareStates.Pop() : new NfaState<T>();
                 _states.Add(key, state);
             }
             int partialsBefore = state.Partials.Count;
@@ -333,6 +337,14 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             if (state.IsEmpty)
             {
                 _states.Remove(key);
+                // Most keys hold state only briefly (an event that starts nothing, a sequence
+                // that completes), so their emptied state is kept for the next key instead of
+                // allocating a list and a buffer per event. Only small buffers are kept.
+                if (_spareStates.Count < MaxSpareStates && state.Buffer.Capacity <= SpareBufferCapacity)
+                {
+                    state.ScheduledDeadline = long.MaxValue;
+                    _spareStates.Push(state);
+                }
             }
         }
     }

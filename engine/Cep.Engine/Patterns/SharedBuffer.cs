@@ -35,6 +35,9 @@ internal sealed class SharedBuffer<T>
 
     public bool IsEmpty => EventCount == 0 && NodeCount == 0;
 
+    /// <summary>Slots allocated (events and nodes together): how much an emptied buffer still holds.</summary>
+    public int Capacity => _events.Length + _nodes.Length;
+
     /// <summary>Stores an event with no references yet; the caller binds it or calls <see cref="ReleaseEventIfUnused"/>.</summary>
     public int AddEvent(in StreamItem<T> item, long sequence)
     {
