@@ -44,7 +44,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         private const int SpareBufferCapacity = 64;
 
         private readonly IObserver<StreamItem<LateEvent<T>>> _lateOutput = outputs.Late;
-        private readonly IObserver<StreamItem<TimedOutMatch<TKey, T>>> _timedOutOutput = outputs.TimedOut;
+        private readonly System.Reactive.Subjects.Subject<StreamItem<TimedOutMatch<TKey, T>>> _timedOutOutput = outputs.TimedOut;
         private readonly IObserver<StreamItem<PrunedMatch<TKey, T>>> _prunedOutput = outputs.Pruned;
         private readonly PatternMetrics _metrics = new(options.Name);
 
@@ -278,11 +278,17 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             int bufferedBefore = state.Buffer.EventCount;
             nfa.AdvanceTime(state, deadline, _completed, _timedOut);
             _metrics.Timeouts(_timedOut.Count);
+            // Materializing a timed-out partial (its events by step) is the costly part: only
+            // when someone reads the TimedOut side output. The metric counts them either way.
+            bool wanted = _timedOutOutput.HasObservers;
             foreach (var timedOut in _timedOut)
             {
-                var result = nfa.Materialize(state.Buffer, state.Buffer.Path(timedOut.Node), timedOut.Timestamp);
+                if (wanted)
+                {
+                    var result = nfa.Materialize(state.Buffer, state.Buffer.Path(timedOut.Node), timedOut.Timestamp);
+                    _timedOutOutput.OnNext(StreamItem<TimedOutMatch<TKey, T>>.Event(new TimedOutMatch<TKey, T>(key, result.Events, timedOut.Timestamp), timedOut.Timestamp, result.LastEvent.Origin));
+                }
                 state.Buffer.Release(timedOut.Node);
-                _timedOutOutput.OnNext(StreamItem<TimedOutMatch<TKey, T>>.Event(new TimedOutMatch<TKey, T>(key, result.Events, timedOut.Timestamp), timedOut.Timestamp, result.LastEvent.Origin));
             }
             _timedOut.Clear();
             nfa.Emit(state, _completed, _emitted);
