@@ -4,9 +4,10 @@ namespace Cep.Engine.Patterns;
 /// The transitions of one event over one key's partial matches: the body of
 /// <see cref="Nfa{T}.Process"/>. Every state it adds to <see cref="Next"/> and every match it
 /// adds to the completed list holds its own node reference, so <see cref="Undo"/> can release
-/// exactly what it created. Lives for one call, on the task thread.
+/// exactly what it created. Lives for one call, on the task thread; a struct, so processing an
+/// event allocates no stepper.
 /// </summary>
-internal sealed class NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamItem<T> item, int eventSlot, PatternContext<T> context, List<ComputationState> next, List<PendingMatch> completed, ConditionRecorder<T>? recorder)
+internal readonly struct NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamItem<T> item, int eventSlot, PatternContext<T> context, List<ComputationState> next, List<PendingMatch> completed, ConditionRecorder<T>? recorder)
 {
     private readonly int _completedBefore = completed.Count;
 
