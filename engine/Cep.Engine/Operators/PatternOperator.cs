@@ -53,7 +53,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         private readonly ConditionRecorder<T> _recorder = new(nfa.Steps);
         private readonly List<PendingMatch> _pruned = [];
         private readonly Dictionary<TKey, NfaState<T>> _states = [];
-        private readonly PriorityQueue<(TKey Key, StreamItem<T> Item), (long Timestamp, long Arrival)> _waiting = new();
+        private readonly EventTimeQueue<TKey, T> _waiting = new();
 
         // One entry per key with partial matches under a window, at (a lower bound of) its
         // earliest deadline; stale entries (the key's ScheduledDeadline moved) are skipped.
@@ -64,7 +64,6 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         private readonly List<PendingMatch> _timedOut = [];
         private readonly List<MatchResult<T>> _emitted = [];
         private List<ComputationState> _spare = [];
-        private long _arrivals;
         private long _watermark = long.MinValue;
         private bool _failed;
 
@@ -92,7 +91,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                         _lateOutput.OnNext(StreamItem<LateEvent<T>>.Event(new LateEvent<T>(item.Value, item.Timestamp, item.Origin, reason), item.Timestamp, item.Origin));
                         return;
                     }
-                    _waiting.Enqueue((key, item), (item.Timestamp, _arrivals++));
+                    _waiting.Enqueue(key, item);
                     _metrics.Waiting(1);
                     break;
                 case StreamItemKind.Watermark:
@@ -140,9 +139,9 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         {
             while (!_failed)
             {
-                bool hasEvent = _waiting.TryPeek(out var waiting, out var order) && order.Timestamp <= watermark;
+                bool hasEvent = _waiting.TryPeek(out var waitingKey, out var waitingItem) && waitingItem.Timestamp <= watermark;
                 bool hasTimer = _timers.TryPeek(out var timerKey, out long deadline) && deadline <= watermark;
-                if (hasTimer && (!hasEvent || deadline < order.Timestamp))
+                if (hasTimer && (!hasEvent || deadline < waitingItem.Timestamp))
                 {
                     _timers.Dequeue();
                     FireTimer(timerKey!, deadline);
@@ -151,7 +150,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                 {
                     _waiting.Dequeue();
                     _metrics.Waiting(-1);
-                    Match(waiting.Key, waiting.Item);
+                    Match(waitingKey, waitingItem);
                 }
                 else
                 {
