@@ -14,17 +14,10 @@ internal sealed class KeyByOperator<T, TKey>(IObservable<StreamItem<T>> source, 
                 ForwardPunctuation(item);
                 return;
             }
-            TKey key;
-            try
+            if (TryKeyOf(keySelector, item, out var key))
             {
-                key = keySelector(item.Value);
+                ForwardOnNext(item.With(new Keyed<TKey, T>(key, item.Value)));
             }
-            catch (Exception e)
-            {
-                Fail("KeyBy", item, e);
-                return;
-            }
-            ForwardOnNext(item.With(new Keyed<TKey, T>(key, item.Value)));
         }
     }
 }

@@ -72,14 +72,8 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             switch (item.Kind)
             {
                 case StreamItemKind.Event:
-                    TKey key;
-                    try
+                    if (!TryKeyOf(keySelector, item, out var key))
                     {
-                        key = keySelector(item.Value);
-                    }
-                    catch (Exception e)
-                    {
-                        Fail("KeyBy", item, e);
                         return;
                     }
                     _metrics.EventIn();

@@ -29,14 +29,8 @@ internal abstract class WindowSink<TKey, TIn, TAcc, TOut, TAgg>(
         switch (item.Kind)
         {
             case StreamItemKind.Event:
-                TKey key;
-                try
+                if (!TryKeyOf(keySelector, item, out var key))
                 {
-                    key = keySelector(item.Value);
-                }
-                catch (Exception e)
-                {
-                    Fail("KeyBy", item, e);
                     return;
                 }
                 OnEvent(key, item);
