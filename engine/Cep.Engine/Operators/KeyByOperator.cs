@@ -14,10 +14,17 @@ internal sealed class KeyByOperator<T, TKey>(IObservable<StreamItem<T>> source, 
                 ForwardPunctuation(item);
                 return;
             }
-            if (TryKeyOf(keySelector, item, out var key))
+            TKey key;
+            try
             {
-                ForwardOnNext(item.With(new Keyed<TKey, T>(key, item.Value)));
+                key = keySelector(item.Value);
             }
+            catch (Exception e)
+            {
+                Fail("KeyBy", item, e);
+                return;
+            }
+            ForwardOnNext(item.With(new Keyed<TKey, T>(key, item.Value)));
         }
     }
 }

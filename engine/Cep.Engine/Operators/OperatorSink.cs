@@ -57,25 +57,6 @@ internal abstract class OperatorSink<TIn, TOut> : IObserver<StreamItem<TIn>>, ID
     }
 
     /// <summary>
-    /// The key of an event for a (possibly fused) KeyBy; false when the key selector threw, in
-    /// which case the failure has been handled as <see cref="Fail"/> says and the event is done.
-    /// </summary>
-    protected bool TryKeyOf<TKey>(Func<TIn, TKey> keySelector, in StreamItem<TIn> item, out TKey key)
-    {
-        try
-        {
-            key = keySelector(item.Value);
-            return true;
-        }
-        catch (Exception e)
-        {
-            key = default!;
-            Fail("KeyBy", item, e);
-            return false;
-        }
-    }
-
-    /// <summary>
     /// User code threw on <paramref name="item"/>: under the query's dead-letter policy the event
     /// is skipped and the failure (operator, error, origin) goes to the dead-letter topic;
     /// otherwise the pipeline stops with it. Callers return after this either way.

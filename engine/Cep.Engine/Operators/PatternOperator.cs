@@ -72,8 +72,14 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             switch (item.Kind)
             {
                 case StreamItemKind.Event:
-                    if (!TryKeyOf(keySelector, item, out var key))
+                    TKey key;
+                    try
                     {
+                        key = keySelector(item.Value);
+                    }
+                    catch (Exception e)
+                    {
+                        Fail("KeyBy", item, e);
                         return;
                     }
                     _metrics.EventIn();

@@ -29,8 +29,16 @@ internal abstract class WindowSink<TKey, TIn, TAcc, TOut, TAgg>(
         switch (item.Kind)
         {
             case StreamItemKind.Event:
-                if (!TryKeyOf(keySelector, item, out var key))
+                // The fence stays inline on purpose: a shared helper with try/catch is not inlined,
+                // and routing the key through it cost window-count ~40 % (17–19 M vs 30–36 M events/s).
+                TKey key;
+                try
                 {
+                    key = keySelector(item.Value);
+                }
+                catch (Exception e)
+                {
+                    Fail("KeyBy", item, e);
                     return;
                 }
                 OnEvent(key, item);
