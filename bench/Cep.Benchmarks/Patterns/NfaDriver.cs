@@ -14,6 +14,7 @@ internal sealed class NfaDriver(Pattern<Tick> pattern)
 {
     private readonly Nfa<Tick> _nfa = NfaCompiler.Compile(pattern);
     private readonly Dictionary<int, NfaState<Tick>> _states = [];
+    private readonly SharedBuffer<Tick> _buffer = new();
     private readonly List<PendingMatch> _completed = [];
     private readonly List<PendingMatch> _timedOut = [];
     private readonly List<MatchResult<Tick>> _emitted = [];
@@ -26,16 +27,16 @@ internal sealed class NfaDriver(Pattern<Tick> pattern)
 
     public long PartialMatches => _states.Values.Sum(s => (long)s.Partials.Count);
 
-    public long BufferedEvents => _states.Values.Sum(s => (long)s.Buffer.EventCount);
+    public long BufferedEvents => _buffer.EventCount;
 
-    public long BufferedNodes => _states.Values.Sum(s => (long)s.Buffer.NodeCount);
+    public long BufferedNodes => _buffer.NodeCount;
 
     public void Process(in Tick tick)
     {
         _context ??= _nfa.CreateContext();
         if (!_states.TryGetValue(tick.Key, out var state))
         {
-            state = new NfaState<Tick>();
+            state = new NfaState<Tick>(_buffer);
             _states.Add(tick.Key, state);
         }
         Advance(state, tick.Timestamp - 1);

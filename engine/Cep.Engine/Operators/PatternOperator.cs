@@ -41,7 +41,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         : OperatorSink<T, TResult>(downstream)
     {
         private const int MaxSpareStates = 1024;
-        private const int SpareBufferCapacity = 64;
+        private const int SparePartialsCapacity = 16;
 
         private readonly IObserver<StreamItem<LateEvent<T>>> _lateOutput = outputs.Late;
         private readonly System.Reactive.Subjects.Subject<StreamItem<TimedOutMatch<TKey, T>>> _timedOutOutput = outputs.TimedOut;
@@ -53,6 +53,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         private readonly ConditionRecorder<T> _recorder = new(nfa.Steps);
         private readonly List<PendingMatch> _pruned = [];
         private readonly Dictionary<TKey, NfaState<T>> _states = [];
+        private readonly SharedBuffer<T> _buffer = new();
         private readonly EventTimeQueue<TKey, T> _waiting = new();
 
         // One entry per key with partial matches under a window, at (a lower bound of) its
@@ -163,7 +164,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         {
             if (!_states.TryGetValue(key, out var state))
             {
-                state = _spareStates.Count > 0 ? _spareStates.Pop() : new NfaState<T>();
+                state = _spareStates.Count > 0 ? _spareStates.Pop() : new NfaState<T>(_buffer);
                 _states.Add(key, state);
             }
             int partialsBefore = state.Partials.Count;
@@ -344,8 +345,8 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                 _states.Remove(key);
                 // Most keys hold state only briefly (an event that starts nothing, a sequence
                 // that completes), so their emptied state is kept for the next key instead of
-                // allocating a list and a buffer per event. Only small buffers are kept.
-                if (_spareStates.Count < MaxSpareStates && state.Buffer.Capacity <= SpareBufferCapacity)
+                // allocating a state and a list per event. Only small lists are kept.
+                if (_spareStates.Count < MaxSpareStates && state.Partials.Capacity <= SparePartialsCapacity)
                 {
                     state.ScheduledDeadline = long.MaxValue;
                     _spareStates.Push(state);

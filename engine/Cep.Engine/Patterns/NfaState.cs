@@ -2,11 +2,11 @@ namespace Cep.Engine.Patterns;
 
 /// <summary>
 /// One key's matching state (Flink's NFAState): its partial matches, the buffer their events
-/// live in, and the sequence number of its next event (events of a key are numbered in the
-/// order they are matched, so "the next event" is sequence + 1 and skip bounds compare
-/// numbers). The automaton itself is shared; this is all that is per key. Owned by one task.
+/// live in (shared with the operator's other keys), and the sequence number of its next event
+/// (events of a key are numbered in the order they are matched, so "the next event" is
+/// sequence + 1 and skip bounds compare numbers). The automaton itself is shared; this is all that is per key. Owned by one task.
 /// </summary>
-internal sealed class NfaState<T>
+internal sealed class NfaState<T>(SharedBuffer<T> buffer)
 {
     /// <summary>
     /// The partial matches, in start order (non-decreasing StartSequence): Process keeps each
@@ -15,13 +15,16 @@ internal sealed class NfaState<T>
     /// </summary>
     public List<ComputationState> Partials { get; set; } = [];
 
-    public SharedBuffer<T> Buffer { get; } = new();
+    public SharedBuffer<T> Buffer { get; } = buffer;
 
     public long NextSequence { get; set; }
 
     /// <summary>The deadline this key is queued under in the operator's timer queue; long.MaxValue when not queued.</summary>
     public long ScheduledDeadline { get; set; } = long.MaxValue;
 
-    /// <summary>Nothing held: the key can be forgotten.</summary>
-    public bool IsEmpty => Partials.Count == 0 && Buffer.IsEmpty;
+    /// <summary>
+    /// Nothing held: the key can be forgotten. Between calls a key's buffer nodes are exactly
+    /// those its partial matches reach, so no partial matches means nothing in the buffer.
+    /// </summary>
+    public bool IsEmpty => Partials.Count == 0;
 }

@@ -1,7 +1,11 @@
 namespace Cep.Engine.Patterns;
 
 /// <summary>
-/// One key's events and bindings, shared by all its partial matches (Flink CEP's SharedBuffer).
+/// The events and bindings of partial matches (Flink CEP's SharedBuffer), one per operator:
+/// every key's partial matches live in it, each key only holding the nodes its partial
+/// matches end in. One buffer rather than one per key because the per-event cost is cache
+/// misses: a new event and node go to the slot freed last (warm), where per-key arrays, free
+/// lists and their headers were cold for every key touched.
 /// Each event is stored once, however many partial matches bind it. A binding ("node") says
 /// "event e was bound to step s, after node p": a partial match is just its last node, and its
 /// events are the chain of predecessors. Branches share their common prefix, so a loop that
@@ -13,8 +17,10 @@ namespace Cep.Engine.Patterns;
 /// in it and by the nodes whose predecessor it is; an event by the nodes that bind it. Dropping
 /// the last reference frees the slot and releases its predecessor (and event) in turn, so state
 /// shrinks as soon as partial matches are pruned. Releasing a free slot throws: a double release
-/// is a bug and must not hide. Slots are integers into arrays with free lists, so the state can
-/// be written out by id (for checkpoints) without object graphs.
+/// is a bug and must not hide. Slots are integers into arrays, so the state can be written out
+/// by id (for checkpoints) without object graphs. Free slots are chained through their
+/// <c>References</c> field (the next free slot, −1 at the end; <c>Live</c> is false), so the
+/// free lists cost no extra objects and the slot freed last is reused first.
 /// </para>
 /// Owned by one task thread.
 /// </summary>
@@ -22,8 +28,8 @@ internal sealed class SharedBuffer<T>
 {
     private EventSlot[] _events = new EventSlot[4];
     private NodeSlot[] _nodes = new NodeSlot[4];
-    private readonly Stack<int> _freeEvents = new();
-    private readonly Stack<int> _freeNodes = new();
+    private int _freeEvent = -1;
+    private int _freeNode = -1;
     private int _eventHigh;
     private int _nodeHigh;
 
@@ -35,13 +41,18 @@ internal sealed class SharedBuffer<T>
 
     public bool IsEmpty => EventCount == 0 && NodeCount == 0;
 
-    /// <summary>Slots allocated (events and nodes together): how much an emptied buffer still holds.</summary>
-    public int Capacity => _events.Length + _nodes.Length;
-
     /// <summary>Stores an event with no references yet; the caller binds it or calls <see cref="ReleaseEventIfUnused"/>.</summary>
     public int AddEvent(in StreamItem<T> item, long sequence)
     {
-        int slot = _freeEvents.Count > 0 ? _freeEvents.Pop() : Grow(ref _events, ref _eventHigh);
+        int slot = _freeEvent;
+        if (slot >= 0)
+        {
+            _freeEvent = _events[slot].References;
+        }
+        else
+        {
+            slot = Grow(ref _events, ref _eventHigh);
+        }
         _events[slot] = new EventSlot { Value = item.Value, Timestamp = item.Timestamp, Origin = item.Origin, Sequence = sequence, References = 0, Live = true };
         EventCount++;
         return slot;
@@ -60,7 +71,15 @@ internal sealed class SharedBuffer<T>
     /// <summary>Binds <paramref name="eventSlot"/> to <paramref name="step"/> after <paramref name="previous"/> (−1 for the first); the caller owns the one reference the node starts with.</summary>
     public int AddNode(int eventSlot, int step, int previous)
     {
-        int slot = _freeNodes.Count > 0 ? _freeNodes.Pop() : Grow(ref _nodes, ref _nodeHigh);
+        int slot = _freeNode;
+        if (slot >= 0)
+        {
+            _freeNode = _nodes[slot].References;
+        }
+        else
+        {
+            slot = Grow(ref _nodes, ref _nodeHigh);
+        }
         _nodes[slot] = new NodeSlot { Event = eventSlot, Step = step, Previous = previous, References = 1, Live = true };
         _events[eventSlot].References++;
         if (previous >= 0)
@@ -99,7 +118,8 @@ internal sealed class SharedBuffer<T>
             int previous = n.Previous;
             int eventSlot = n.Event;
             n = default;
-            _freeNodes.Push(node);
+            n.References = _freeNode;
+            _freeNode = node;
             NodeCount--;
             if (--_events[eventSlot].References == 0)
             {
@@ -139,8 +159,10 @@ internal sealed class SharedBuffer<T>
 
     private void FreeEvent(int slot)
     {
-        _events[slot] = default; // drops the value so it can be collected
-        _freeEvents.Push(slot);
+        ref var e = ref _events[slot];
+        e = default; // drops the value so it can be collected
+        e.References = _freeEvent;
+        _freeEvent = slot;
         EventCount--;
     }
 

@@ -152,7 +152,7 @@ public sealed class PatternOperatorTests
         var pattern = Pattern<string>.Begin("a").Where(e => e.Is('a')).FollowedBy("b").Where(e => e.Is('b')).OneOrMore().FollowedBy("c").Where(e => e.Is('c'))
             .Within(TimeSpan.FromMilliseconds(50));
         var nfa = NfaCompiler.Compile(pattern);
-        var state = new NfaState<string>();
+        var state = new NfaState<string>(new SharedBuffer<string>());
         var context = nfa.CreateContext();
         var spare = new List<ComputationState>();
         var completed = new List<PendingMatch>();
@@ -177,5 +177,6 @@ public sealed class PatternOperatorTests
             state.Buffer.Release(m.Node);
         }
         Assert.True(state.IsEmpty);
+        Assert.True(state.Buffer.IsEmpty);
     }
 }
