@@ -54,11 +54,15 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         private readonly List<PendingMatch> _pruned = [];
         private readonly Dictionary<TKey, NfaState<T>> _states = [];
         private readonly SharedBuffer<T> _buffer = new();
-        private readonly EventTimeQueue<TKey, T> _waiting = new();
+        private readonly TimeOrderedQueue<(TKey Key, StreamItem<T> Item)> _waiting = new();
 
-        // One entry per key with partial matches under a window, at (a lower bound of) its
-        // earliest deadline; stale entries (the key's ScheduledDeadline moved) are skipped.
-        private readonly PriorityQueue<TKey, long> _timers = new();
+        // One entry per distinct window deadline of a key's partial matches, queued when the
+        // first partial match with that deadline starts. Partial matches start at the time of
+        // the event being matched, and events are matched in time order, so deadlines are
+        // queued in order and the queue stays a FIFO. Entries of a state that went to another
+        // key are stale (Generation) and skipped; the entry holds the state so firing needs no
+        // lookup.
+        private readonly TimeOrderedQueue<(TKey Key, NfaState<T> State, int Generation)> _timers = new();
         private readonly Stack<NfaState<T>> _spareStates = new();
         private readonly PatternContext<T> _context = nfa.CreateContext();
         private readonly List<PendingMatch> _completed = [];
@@ -92,7 +96,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                         _lateOutput.OnNext(StreamItem<LateEvent<T>>.Event(new LateEvent<T>(item.Value, item.Timestamp, item.Origin, reason), item.Timestamp, item.Origin));
                         return;
                     }
-                    _waiting.Enqueue(key, item);
+                    _waiting.Enqueue(item.Timestamp, (key, item));
                     _metrics.Waiting(1);
                     break;
                 case StreamItemKind.Watermark:
@@ -140,18 +144,18 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         {
             while (!_failed)
             {
-                bool hasEvent = _waiting.TryPeek(out var waitingKey, out var waitingItem) && waitingItem.Timestamp <= watermark;
-                bool hasTimer = _timers.TryPeek(out var timerKey, out long deadline) && deadline <= watermark;
-                if (hasTimer && (!hasEvent || deadline < waitingItem.Timestamp))
+                bool hasEvent = _waiting.TryPeek(out long eventTime, out var waiting) && eventTime <= watermark;
+                bool hasTimer = _timers.TryPeek(out long deadline, out var timer) && deadline <= watermark;
+                if (hasTimer && (!hasEvent || deadline < eventTime))
                 {
                     _timers.Dequeue();
-                    FireTimer(timerKey!, deadline);
+                    FireTimer(timer, deadline);
                 }
                 else if (hasEvent)
                 {
                     _waiting.Dequeue();
                     _metrics.Waiting(-1);
-                    Match(waitingKey, waitingItem);
+                    Match(waiting.Key, waiting.Item);
                 }
                 else
                 {
@@ -225,7 +229,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             _metrics.PrunedByCap(_pruned.Count);
             foreach (var pruned in _pruned)
             {
-                var result = nfa.Materialize(state.Buffer, state.Buffer.Path(pruned.Node), cause.Timestamp);
+                var result = nfa.Materialize(state.Buffer, pruned.Node, cause.Timestamp);
                 state.Buffer.Release(pruned.Node);
                 string reason = $"key held more than {options.MaxPartialMatchesPerKey} partial matches ({PatternMetrics.CapReason}): dropped the oldest, started at {pruned.Timestamp}";
                 _prunedOutput.OnNext(StreamItem<PrunedMatch<TKey, T>>.Event(new PrunedMatch<TKey, T>(key, result.Events, cause.Timestamp, reason), cause.Timestamp, cause.Origin));
@@ -267,13 +271,13 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             return new PatternExplanation<TKey, T>(key, options.Name, partials, recent, options.Traces(key));
         }
 
-        private void FireTimer(TKey key, long deadline)
+        private void FireTimer((TKey Key, NfaState<T> State, int Generation) timer, long deadline)
         {
-            if (!_states.TryGetValue(key, out var state) || state.ScheduledDeadline != deadline)
+            var (key, state, generation) = timer;
+            if (state.Generation != generation)
             {
-                return; // stale: the key was forgotten or rescheduled
+                return; // stale: the key was forgotten
             }
-            state.ScheduledDeadline = long.MaxValue;
             int partialsBefore = state.Partials.Count;
             int bufferedBefore = state.Buffer.EventCount;
             nfa.AdvanceTime(state, deadline, _completed, _timedOut);
@@ -285,7 +289,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             {
                 if (wanted)
                 {
-                    var result = nfa.Materialize(state.Buffer, state.Buffer.Path(timedOut.Node), timedOut.Timestamp);
+                    var result = nfa.Materialize(state.Buffer, timedOut.Node, timedOut.Timestamp);
                     _timedOutOutput.OnNext(StreamItem<TimedOutMatch<TKey, T>>.Event(new TimedOutMatch<TKey, T>(key, result.Events, timedOut.Timestamp), timedOut.Timestamp, result.LastEvent.Origin));
                 }
                 state.Buffer.Release(timedOut.Node);
@@ -322,7 +326,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             _emitted.Clear();
         }
 
-        /// <summary>Queues the key's earliest deadline if it moved earlier; forgets a key that holds nothing.</summary>
+        /// <summary>Queues the deadline of the key's newest partial match if it is not queued yet; forgets a key that holds nothing.</summary>
         private void Schedule(TKey key, NfaState<T> state)
         {
             if (state.IsEmpty)
@@ -330,11 +334,17 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                 Forget(key, state);
                 return;
             }
-            long earliest = nfa.EarliestDeadline(state);
-            if (earliest < state.ScheduledDeadline)
+            if (!nfa.HasWindow)
             {
-                state.ScheduledDeadline = earliest;
-                _timers.Enqueue(key, earliest);
+                return;
+            }
+            // Partials are in start order: the newest has the latest deadline, and every
+            // earlier one's deadline was queued when it was the newest.
+            long latest = nfa.Deadline(state.Partials[^1].StartTimestamp);
+            if (latest > state.ScheduledDeadline)
+            {
+                state.ScheduledDeadline = latest;
+                _timers.Enqueue(latest, (key, state, state.Generation));
             }
         }
 
@@ -343,12 +353,13 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             if (state.IsEmpty)
             {
                 _states.Remove(key);
+                state.ScheduledDeadline = long.MinValue;
+                state.Generation++;
                 // Most keys hold state only briefly (an event that starts nothing, a sequence
                 // that completes), so their emptied state is kept for the next key instead of
                 // allocating a state and a list per event. Only small lists are kept.
                 if (_spareStates.Count < MaxSpareStates && state.Partials.Capacity <= SparePartialsCapacity)
                 {
-                    state.ScheduledDeadline = long.MaxValue;
                     _spareStates.Push(state);
                 }
             }

@@ -35,6 +35,7 @@ internal sealed class Nfa<T>
     private readonly AfterMatchSkipKind _skip;
     private readonly int _skipStep;
     private readonly Dictionary<string, int> _stepIndex = new(StringComparer.Ordinal);
+    private readonly string[] _stepNames;
 
     public Nfa(NfaStep<T>[] steps, Absence<T>[] trailing, long windowMs, AfterMatchSkipKind skip, int skipStep, string[] allNames)
     {
@@ -58,6 +59,7 @@ internal sealed class Nfa<T>
         {
             _stepIndex[step.Name] = step.Index;
         }
+        _stepNames = [.. steps.Select(s => s.Name)];
     }
 
     public NfaStep<T>[] Steps => _steps;
@@ -75,16 +77,6 @@ internal sealed class Nfa<T>
     /// <summary>The last instant a partial match started at <paramref name="startTimestamp"/> may still take an event.</summary>
     public long Deadline(long startTimestamp) => HasWindow ? TimeMath.Add(startTimestamp, WindowMs - 1) : long.MaxValue;
 
-    public long EarliestDeadline(NfaState<T> state)
-    {
-        long earliest = long.MaxValue;
-        foreach (var s in state.Partials)
-        {
-            earliest = Math.Min(earliest, Deadline(s.StartTimestamp));
-        }
-        return earliest;
-    }
-
     /// <summary>
     /// Matches one event (the key's next in event-time order) against every partial match and
     /// as a possible start. Completed matches are appended to <paramref name="completed"/>.
@@ -95,30 +87,44 @@ internal sealed class Nfa<T>
     public void Process(NfaState<T> state, in StreamItem<T> item, PatternContext<T> context, ref List<ComputationState> spare, List<PendingMatch> completed, ConditionRecorder<T>? recorder = null)
     {
         var buffer = state.Buffer;
+        var partials = state.Partials;
         long sequence = state.NextSequence++;
         var step = new NfaStepper<T>(this, buffer, item, buffer.AddEvent(item, sequence), context, spare, completed, recorder);
+        // Which partial matches handed their reference to the next state (the rest are released).
+        Span<bool> handedOver = partials.Count <= 64 ? stackalloc bool[partials.Count] : new bool[partials.Count];
+        int advanced = 0;
         try
         {
-            foreach (var s in state.Partials)
+            for (; advanced < partials.Count; advanced++)
             {
-                if (item.Timestamp > Deadline(s.StartTimestamp))
-                {
-                    step.Keep(s); // expired; AdvanceTime removes it (the operator advances time first)
-                    continue;
-                }
-                step.Advance(s);
+                var s = partials[advanced];
+                handedOver[advanced] = item.Timestamp > Deadline(s.StartTimestamp) ? step.Carry(s) : step.Advance(s);
             }
             step.Start(sequence);
         }
         catch
         {
+            if (advanced < partials.Count)
+            {
+                handedOver[advanced] = step.HandedOver; // the partial match whose condition threw
+            }
+            for (int i = 0; i < partials.Count; i++)
+            {
+                if (handedOver[i])
+                {
+                    buffer.Retain(partials[i].Node); // the state keeps it; Undo releases the handed-over copy
+                }
+            }
             step.Undo();
             state.NextSequence--;
             throw;
         }
-        foreach (var s in state.Partials)
+        for (int i = 0; i < partials.Count; i++)
         {
-            buffer.Release(s.Node);
+            if (!handedOver[i])
+            {
+                buffer.Release(partials[i].Node);
+            }
         }
         spare = state.Partials;
         spare.Clear();
@@ -140,14 +146,17 @@ internal sealed class Nfa<T>
             return;
         }
         var buffer = state.Buffer;
-        state.Partials.RemoveAll(s =>
+        var partials = state.Partials;
+        int kept = 0;
+        for (int i = 0; i < partials.Count; i++)
         {
+            var s = partials[i];
             long deadline = Deadline(s.StartTimestamp);
             if (deadline > time)
             {
-                return false;
+                partials[kept++] = s;
             }
-            if (IsPendingAbsence(s))
+            else if (IsPendingAbsence(s))
             {
                 completed.Add(new PendingMatch(s.Node, s.StartSequence, deadline));
             }
@@ -159,9 +168,12 @@ internal sealed class Nfa<T>
             {
                 timedOut.Add(new PendingMatch(s.Node, s.StartSequence, deadline));
             }
-            return true;
-        });
-        timedOut.Sort(static (a, b) => (a.Timestamp, a.StartSequence).CompareTo((b.Timestamp, b.StartSequence)));
+        }
+        partials.RemoveRange(kept, partials.Count - kept);
+        if (timedOut.Count > 1)
+        {
+            timedOut.Sort(static (a, b) => (a.Timestamp, a.StartSequence).CompareTo((b.Timestamp, b.StartSequence)));
+        }
     }
 
     /// <summary>
@@ -177,35 +189,53 @@ internal sealed class Nfa<T>
             return;
         }
         var buffer = state.Buffer;
-        var ordered = completed.Select(m => (Match: m, Path: buffer.Path(m.Node))).ToList();
-        if (ordered.Count > 1)
+        if (completed.Count > 1)
         {
+            // Ordering compares the matches' events, so it needs their paths: only built when
+            // there is more than one to order.
+            var ordered = completed.Select(m => (Match: m, Path: buffer.Path(m.Node))).ToList();
             ordered.Sort((a, b) => Compare(buffer, a, b));
+            for (int i = 0; i < ordered.Count; i++)
+            {
+                completed[i] = ordered[i].Match;
+            }
         }
         long bound = long.MinValue;
-        foreach (var (match, path) in ordered)
+        foreach (var match in completed)
         {
             if (match.StartSequence >= bound)
             {
-                emitted.Add(Materialize(buffer, path, match.Timestamp));
-                long next = SkipBound(buffer, path);
+                emitted.Add(Materialize(buffer, match.Node, match.Timestamp));
+                long next = SkipBound(buffer, match.Node);
                 if (next > bound)
                 {
                     bound = next;
-                    state.Partials.RemoveAll(s =>
-                    {
-                        bool pruned = s.StartSequence < next;
-                        if (pruned)
-                        {
-                            buffer.Release(s.Node);
-                        }
-                        return pruned;
-                    });
+                    DiscardStartedBefore(state, next);
                 }
             }
             buffer.Release(match.Node);
         }
         completed.Clear();
+    }
+
+    /// <summary>Drops (and releases) the partial matches that started before sequence <paramref name="bound"/>, keeping the others in order.</summary>
+    private static void DiscardStartedBefore(NfaState<T> state, long bound)
+    {
+        var partials = state.Partials;
+        int kept = 0;
+        for (int i = 0; i < partials.Count; i++)
+        {
+            var s = partials[i];
+            if (s.StartSequence < bound)
+            {
+                state.Buffer.Release(s.Node);
+            }
+            else
+            {
+                partials[kept++] = s;
+            }
+        }
+        partials.RemoveRange(kept, partials.Count - kept);
     }
 
     /// <summary>
@@ -270,25 +300,27 @@ internal sealed class Nfa<T>
         Expecting(s),
         HasWindow ? Deadline(s.StartTimestamp) : null);
 
-    /// <summary>A match's events by step name, in step order; releases nothing.</summary>
-    public MatchResult<T> Materialize(SharedBuffer<T> buffer, int[] path, long timestamp)
+    /// <summary>The events of the match (or partial match) ending at <paramref name="last"/>, by step name, in step order; releases nothing.</summary>
+    public MatchResult<T> Materialize(SharedBuffer<T> buffer, int last, long timestamp)
     {
-        var events = new Dictionary<string, IReadOnlyList<T>>(StringComparer.Ordinal);
-        List<T>? current = null;
-        int currentStep = -1;
-        foreach (int node in path)
+        // Two walks back along the chain: count per step, then fill each step's array from its
+        // end. Steps bind in pattern order along a chain, so a step's events are contiguous.
+        Span<int> counts = _steps.Length <= 16 ? stackalloc int[_steps.Length] : new int[_steps.Length];
+        for (int n = last; n >= 0; n = buffer.Previous(n))
         {
-            int step = buffer.Step(node);
-            if (step != currentStep)
-            {
-                current = [];
-                currentStep = step;
-                events.Add(_steps[step].Name, current);
-            }
-            current!.Add(buffer.Value(node));
+            counts[buffer.Step(n)]++;
         }
-        int last = path[^1];
-        return new MatchResult<T>(events, timestamp, StreamItem<T>.Event(buffer.Value(last), buffer.Timestamp(last), buffer.Origin(last)));
+        var events = new T[]?[_steps.Length];
+        for (int i = 0; i < events.Length; i++)
+        {
+            events[i] = counts[i] > 0 ? new T[counts[i]] : null;
+        }
+        for (int n = last; n >= 0; n = buffer.Previous(n))
+        {
+            int step = buffer.Step(n);
+            events[step]![--counts[step]] = buffer.Value(n);
+        }
+        return new MatchResult<T>(new MatchEvents<T>(_stepNames, events), timestamp, StreamItem<T>.Event(buffer.Value(last), buffer.Timestamp(last), buffer.Origin(last)));
     }
 
     /// <summary>A partial match at this step and count is a match: the step has its minimum and every later step is optional.</summary>
@@ -297,35 +329,37 @@ internal sealed class Nfa<T>
     private bool IsPendingAbsence(in ComputationState s) =>
         _trailing.Length > 0 && IsAccepting(s.Step, s.Count) && (s.Fresh || s.Waiting == _steps.Length);
 
-    /// <summary>Partial matches that started before this sequence number are discarded after the match on <paramref name="path"/>.</summary>
-    private long SkipBound(SharedBuffer<T> buffer, int[] path)
+    /// <summary>Partial matches that started before this sequence number are discarded after the match ending at <paramref name="last"/>.</summary>
+    private long SkipBound(SharedBuffer<T> buffer, int last)
     {
         switch (_skip)
         {
             case AfterMatchSkipKind.NoSkip:
                 return long.MinValue;
-            case AfterMatchSkipKind.SkipToNext:
-                return buffer.Sequence(path[0]) + 1;
             case AfterMatchSkipKind.SkipPastLastEvent:
-                return buffer.Sequence(path[^1]) + 1;
+                return buffer.Sequence(last) + 1;
+            case AfterMatchSkipKind.SkipToNext:
             case AfterMatchSkipKind.SkipToFirst:
-                foreach (int node in path)
-                {
-                    if (buffer.Step(node) == _skipStep)
-                    {
-                        return buffer.Sequence(node);
-                    }
-                }
-                return long.MinValue;
             case AfterMatchSkipKind.SkipToLast:
-                for (int i = path.Length - 1; i >= 0; i--)
+                // Walking back from the last binding: the first node of the chain, the earliest
+                // or the latest binding of the skip step.
+                int first = last, earliest = -1, latest = -1;
+                for (int n = last; n >= 0; n = buffer.Previous(n))
                 {
-                    if (buffer.Step(path[i]) == _skipStep)
+                    first = n;
+                    if (buffer.Step(n) == _skipStep)
                     {
-                        return buffer.Sequence(path[i]);
+                        earliest = n;
+                        latest = latest < 0 ? n : latest;
                     }
                 }
-                return long.MinValue;
+                int bound = _skip switch
+                {
+                    AfterMatchSkipKind.SkipToNext => first,
+                    AfterMatchSkipKind.SkipToFirst => earliest,
+                    _ => latest,
+                };
+                return bound < 0 ? long.MinValue : buffer.Sequence(bound) + (_skip == AfterMatchSkipKind.SkipToNext ? 1 : 0);
             default:
                 throw new InvalidOperationException($"unknown skip strategy {_skip}");
         }

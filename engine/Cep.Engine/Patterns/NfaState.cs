@@ -19,8 +19,11 @@ internal sealed class NfaState<T>(SharedBuffer<T> buffer)
 
     public long NextSequence { get; set; }
 
-    /// <summary>The deadline this key is queued under in the operator's timer queue; long.MaxValue when not queued.</summary>
-    public long ScheduledDeadline { get; set; } = long.MaxValue;
+    /// <summary>The latest deadline queued for this key in the operator's timer queue; long.MinValue when none.</summary>
+    public long ScheduledDeadline { get; set; } = long.MinValue;
+
+    /// <summary>Bumped each time the operator hands this (emptied) state to another key, so timers queued for the previous key are recognised as stale.</summary>
+    public int Generation { get; set; }
 
     /// <summary>
     /// Nothing held: the key can be forgotten. Between calls a key's buffer nodes are exactly

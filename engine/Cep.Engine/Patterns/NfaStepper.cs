@@ -4,25 +4,50 @@ namespace Cep.Engine.Patterns;
 /// The transitions of one event over one key's partial matches: the body of
 /// <see cref="Nfa{T}.Process"/>. Every state it adds to <see cref="Next"/> and every match it
 /// adds to the completed list holds its own node reference, so <see cref="Undo"/> can release
-/// exactly what it created. Lives for one call, on the task thread; a struct, so processing an
-/// event allocates no stepper.
+/// exactly what it created — except the first state kept from a partial match, which takes
+/// over that partial match's own reference (see <see cref="Advance"/>). Lives for one call, on
+/// the task thread; a struct, so processing an event allocates no stepper.
 /// </summary>
-internal readonly struct NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamItem<T> item, int eventSlot, PatternContext<T> context, List<ComputationState> next, List<PendingMatch> completed, ConditionRecorder<T>? recorder)
+internal struct NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamItem<T> item, int eventSlot, PatternContext<T> context, List<ComputationState> next, List<PendingMatch> completed, ConditionRecorder<T>? recorder)
 {
     private readonly int _completedBefore = completed.Count;
+
+    // Whether the partial match being advanced has handed its own reference to a kept state.
+    private bool _handedOver;
 
     public List<ComputationState> Next => next;
 
     public int EventSlot => eventSlot;
 
-    /// <summary>Carries <paramref name="s"/> (or a copy of it) into the next state; it takes its own reference.</summary>
-    public void Keep(in ComputationState s)
+    /// <summary>
+    /// Carries <paramref name="s"/> into the next state unchanged (expired: AdvanceTime removes
+    /// it; the operator advances time first). Returns true: it took over the partial match's
+    /// reference.
+    /// </summary>
+    public bool Carry(in ComputationState s)
     {
-        buffer.Retain(s.Node);
         next.Add(s);
+        return true;
     }
 
-    public void Advance(in ComputationState s)
+    /// <summary>
+    /// Extends partial match <paramref name="s"/> with the event in every way the rules allow.
+    /// Returns whether a kept state took over the partial match's own reference: then the
+    /// caller must not release it (and must retain it again before an <see cref="Undo"/>).
+    /// Handing it over instead of retaining and releasing is what leaves a partial match that
+    /// only waits untouched in the buffer: its node is not read, so it costs no cache miss.
+    /// </summary>
+    /// <summary>Whether the partial match advanced last has handed over its reference (so far, if its advance threw).</summary>
+    public readonly bool HandedOver => _handedOver;
+
+    public bool Advance(in ComputationState s)
+    {
+        _handedOver = false;
+        AdvanceCore(s);
+        return _handedOver;
+    }
+
+    private void AdvanceCore(in ComputationState s)
     {
         var steps = nfa.Steps;
         var current = steps[s.Step];
@@ -108,7 +133,18 @@ internal readonly struct NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, Strea
         }
     }
 
-    /// <summary>Drops everything this event created, after a condition threw.</summary>
+    /// <summary>Carries a copy of the partial match being advanced (same node) into the next state: the first copy takes over its reference, later ones retain.</summary>
+    private void Keep(in ComputationState s)
+    {
+        if (_handedOver)
+        {
+            buffer.Retain(s.Node);
+        }
+        _handedOver = true;
+        next.Add(s);
+    }
+
+    /// <summary>Drops everything this event created, after a condition threw (the caller first retains what was handed over).</summary>
     public void Undo()
     {
         foreach (var s in next)

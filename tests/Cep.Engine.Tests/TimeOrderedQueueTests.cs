@@ -2,9 +2,9 @@ using Cep.Engine.Operators;
 
 namespace Cep.Engine.Tests;
 
-public sealed class EventTimeQueueTests
+public sealed class TimeOrderedQueueTests
 {
-    /// <summary>Whatever mix of in-order and late arrivals, events come out by (timestamp, arrival), as from one heap.</summary>
+    /// <summary>Whatever mix of in-order and late arrivals, elements come out by (time, arrival), as from one heap.</summary>
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
@@ -12,7 +12,7 @@ public sealed class EventTimeQueueTests
     public void Events_come_out_in_timestamp_then_arrival_order(int seed)
     {
         var random = new Random(seed);
-        var queue = new EventTimeQueue<int, int>();
+        var queue = new TimeOrderedQueue<int>();
         var arrived = new List<(long Timestamp, int Arrival)>();
         var taken = new List<(long Timestamp, int Arrival)>();
         long clock = 0;
@@ -20,18 +20,18 @@ public sealed class EventTimeQueueTests
         {
             clock += random.Next(0, 3);
             long timestamp = random.Next(5) == 0 ? clock - random.Next(0, 20) : clock; // one in five arrives late
-            queue.Enqueue(arrival, StreamItem<int>.Event(arrival, timestamp));
+            queue.Enqueue(timestamp, arrival);
             arrived.Add((timestamp, arrival));
-            if (random.Next(4) == 0 && queue.TryPeek(out int key, out var item))
+            if (random.Next(4) == 0 && queue.TryPeek(out long time, out int element))
             {
                 queue.Dequeue();
-                taken.Add((item.Timestamp, key));
+                taken.Add((time, element));
             }
         }
-        while (queue.TryPeek(out int key, out var item))
+        while (queue.TryPeek(out long time, out int element))
         {
             queue.Dequeue();
-            taken.Add((item.Timestamp, key));
+            taken.Add((time, element));
         }
         Assert.Equal(0, queue.Count);
         Assert.Equal(arrived.Count, taken.Count);
