@@ -18,14 +18,14 @@ internal sealed class NfaDriver(Pattern<Tick> pattern)
     private readonly List<PendingMatch> _completed = [];
     private readonly List<PendingMatch> _timedOut = [];
     private readonly List<MatchResult<Tick>> _emitted = [];
-    private List<ComputationState> _spare = [];
+    private readonly List<ComputationState> _spare = [];
     private PatternContext<Tick>? _context;
 
     public long Matches { get; private set; }
 
     public int Keys => _states.Count;
 
-    public long PartialMatches => _states.Values.Sum(s => (long)s.Partials.Count);
+    public long PartialMatches => _states.Values.Sum(s => (long)s.PartialCount);
 
     public long BufferedEvents => _buffer.EventCount;
 
@@ -40,7 +40,7 @@ internal sealed class NfaDriver(Pattern<Tick> pattern)
             _states.Add(tick.Key, state);
         }
         Advance(state, tick.Timestamp - 1);
-        _nfa.Process(state, StreamItem<Tick>.Event(tick, tick.Timestamp), _context, ref _spare, _completed);
+        _nfa.Process(state, StreamItem<Tick>.Event(tick, tick.Timestamp), _context, _spare, _completed);
         Emit(state);
         if (state.IsEmpty)
         {

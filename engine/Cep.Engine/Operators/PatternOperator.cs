@@ -68,7 +68,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         private readonly List<PendingMatch> _completed = [];
         private readonly List<PendingMatch> _timedOut = [];
         private readonly List<MatchResult<T>> _emitted = [];
-        private List<ComputationState> _spare = [];
+        private readonly List<ComputationState> _spare = [];
         private long _watermark = long.MinValue;
         private bool _failed;
 
@@ -171,12 +171,12 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                 state = _spareStates.Count > 0 ? _spareStates.Pop() : new NfaState<T>(_buffer);
                 _states.Add(key, state);
             }
-            int partialsBefore = state.Partials.Count;
+            int partialsBefore = state.PartialCount;
             int bufferedBefore = state.Buffer.EventCount;
             var recorder = options.Traces(key) ? _recorder : null;
             try
             {
-                nfa.Process(state, item, _context, ref _spare, _completed, recorder);
+                nfa.Process(state, item, _context, _spare, _completed, recorder);
             }
             catch (PatternConditionException e)
             {
@@ -278,7 +278,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             {
                 return; // stale: the key was forgotten
             }
-            int partialsBefore = state.Partials.Count;
+            int partialsBefore = state.PartialCount;
             int bufferedBefore = state.Buffer.EventCount;
             nfa.AdvanceTime(state, deadline, _completed, _timedOut);
             _metrics.Timeouts(_timedOut.Count);
@@ -358,7 +358,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                 // Most keys hold state only briefly (an event that starts nothing, a sequence
                 // that completes), so their emptied state is kept for the next key instead of
                 // allocating a state and a list per event. Only small lists are kept.
-                if (_spareStates.Count < MaxSpareStates && state.Partials.Capacity <= SparePartialsCapacity)
+                if (_spareStates.Count < MaxSpareStates && state.PartialCapacity <= SparePartialsCapacity)
                 {
                     _spareStates.Push(state);
                 }

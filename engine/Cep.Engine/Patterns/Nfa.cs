@@ -82,20 +82,20 @@ internal sealed class Nfa<T>
     /// as a possible start. Completed matches are appended to <paramref name="completed"/>.
     /// If a condition throws, the state is left as it was (the event is skipped for this key)
     /// and a <see cref="PatternConditionException"/> propagates. <paramref name="spare"/> is an
-    /// empty list to build the next partial matches in; on return it is another empty list.
+    /// empty list to build the next partial matches in; on return it is empty again.
     /// </summary>
-    public void Process(NfaState<T> state, in StreamItem<T> item, PatternContext<T> context, ref List<ComputationState> spare, List<PendingMatch> completed, ConditionRecorder<T>? recorder = null)
+    public void Process(NfaState<T> state, in StreamItem<T> item, PatternContext<T> context, List<ComputationState> spare, List<PendingMatch> completed, ConditionRecorder<T>? recorder = null)
     {
         var buffer = state.Buffer;
         var partials = state.Partials;
         long sequence = state.NextSequence++;
         var step = new NfaStepper<T>(this, buffer, item, buffer.AddEvent(item, sequence), context, spare, completed, recorder);
         // Which partial matches handed their reference to the next state (the rest are released).
-        Span<bool> handedOver = partials.Count <= 64 ? stackalloc bool[partials.Count] : new bool[partials.Count];
+        Span<bool> handedOver = partials.Length <= 64 ? stackalloc bool[partials.Length] : new bool[partials.Length];
         int advanced = 0;
         try
         {
-            for (; advanced < partials.Count; advanced++)
+            for (; advanced < partials.Length; advanced++)
             {
                 var s = partials[advanced];
                 handedOver[advanced] = item.Timestamp > Deadline(s.StartTimestamp) ? step.Carry(s) : step.Advance(s);
@@ -104,11 +104,11 @@ internal sealed class Nfa<T>
         }
         catch
         {
-            if (advanced < partials.Count)
+            if (advanced < partials.Length)
             {
                 handedOver[advanced] = step.HandedOver; // the partial match whose condition threw
             }
-            for (int i = 0; i < partials.Count; i++)
+            for (int i = 0; i < partials.Length; i++)
             {
                 if (handedOver[i])
                 {
@@ -119,16 +119,15 @@ internal sealed class Nfa<T>
             state.NextSequence--;
             throw;
         }
-        for (int i = 0; i < partials.Count; i++)
+        for (int i = 0; i < partials.Length; i++)
         {
             if (!handedOver[i])
             {
                 buffer.Release(partials[i].Node);
             }
         }
-        spare = state.Partials;
+        state.ReplacePartials(spare);
         spare.Clear();
-        state.Partials = step.Next;
         buffer.ReleaseEventIfUnused(step.EventSlot);
     }
 
@@ -148,7 +147,7 @@ internal sealed class Nfa<T>
         var buffer = state.Buffer;
         var partials = state.Partials;
         int kept = 0;
-        for (int i = 0; i < partials.Count; i++)
+        for (int i = 0; i < partials.Length; i++)
         {
             var s = partials[i];
             long deadline = Deadline(s.StartTimestamp);
@@ -169,7 +168,7 @@ internal sealed class Nfa<T>
                 timedOut.Add(new PendingMatch(s.Node, s.StartSequence, deadline));
             }
         }
-        partials.RemoveRange(kept, partials.Count - kept);
+        state.TruncatePartials(kept);
         if (timedOut.Count > 1)
         {
             timedOut.Sort(static (a, b) => (a.Timestamp, a.StartSequence).CompareTo((b.Timestamp, b.StartSequence)));
@@ -223,7 +222,7 @@ internal sealed class Nfa<T>
     {
         var partials = state.Partials;
         int kept = 0;
-        for (int i = 0; i < partials.Count; i++)
+        for (int i = 0; i < partials.Length; i++)
         {
             var s = partials[i];
             if (s.StartSequence < bound)
@@ -235,7 +234,7 @@ internal sealed class Nfa<T>
                 partials[kept++] = s;
             }
         }
-        partials.RemoveRange(kept, partials.Count - kept);
+        state.TruncatePartials(kept);
     }
 
     /// <summary>
@@ -247,7 +246,7 @@ internal sealed class Nfa<T>
     /// </summary>
     public void Prune(NfaState<T> state, int max, List<PendingMatch> pruned)
     {
-        int excess = state.Partials.Count - max;
+        int excess = state.PartialCount - max;
         if (excess <= 0)
         {
             return;
@@ -257,7 +256,7 @@ internal sealed class Nfa<T>
             var s = state.Partials[i];
             pruned.Add(new PendingMatch(s.Node, s.StartSequence, s.StartTimestamp));
         }
-        state.Partials.RemoveRange(0, excess);
+        state.RemoveOldest(excess);
     }
 
     /// <summary>The steps that may take the next event of partial match <paramref name="s"/>, by name ("window end" for a pending trailing absence); for explain reports.</summary>

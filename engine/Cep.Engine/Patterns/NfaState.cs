@@ -8,12 +8,22 @@ namespace Cep.Engine.Patterns;
 /// </summary>
 internal sealed class NfaState<T>(SharedBuffer<T> buffer)
 {
+    // In this object's own array rather than a List: one object less to miss in the cache on
+    // every event of the key.
+    private ComputationState[] _partials = [];
+
     /// <summary>
     /// The partial matches, in start order (non-decreasing StartSequence): Process keeps each
     /// one's successors in the old order and appends new starts, and removals keep the order.
-    /// The per-key cap relies on it to find the oldest.
+    /// The per-key cap relies on it to find the oldest. Writable in place (removals compact it
+    /// and then call <see cref="TruncatePartials"/>); valid until the partials are replaced.
     /// </summary>
-    public List<ComputationState> Partials { get; set; } = [];
+    public Span<ComputationState> Partials => _partials.AsSpan(0, PartialCount);
+
+    public int PartialCount { get; private set; }
+
+    /// <summary>Room for partial matches allocated (what an emptied state still holds).</summary>
+    public int PartialCapacity => _partials.Length;
 
     public SharedBuffer<T> Buffer { get; } = buffer;
 
@@ -29,5 +39,30 @@ internal sealed class NfaState<T>(SharedBuffer<T> buffer)
     /// Nothing held: the key can be forgotten. Between calls a key's buffer nodes are exactly
     /// those its partial matches reach, so no partial matches means nothing in the buffer.
     /// </summary>
-    public bool IsEmpty => Partials.Count == 0;
+    public bool IsEmpty => PartialCount == 0;
+
+    /// <summary>Replaces the partial matches by <paramref name="next"/>'s (copied: the list is the caller's scratch space).</summary>
+    public void ReplacePartials(List<ComputationState> next)
+    {
+        if (next.Count > _partials.Length)
+        {
+            _partials = new ComputationState[Math.Max(next.Count, 2 * _partials.Length)];
+        }
+        next.CopyTo(_partials);
+        PartialCount = next.Count;
+    }
+
+    /// <summary>Keeps the first <paramref name="count"/> partial matches.</summary>
+    public void TruncatePartials(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(count, PartialCount);
+        PartialCount = count;
+    }
+
+    /// <summary>Drops the <paramref name="count"/> oldest partial matches.</summary>
+    public void RemoveOldest(int count)
+    {
+        Partials[count..].CopyTo(_partials);
+        TruncatePartials(PartialCount - count);
+    }
 }

@@ -68,7 +68,7 @@ internal sealed class PatternMetrics : IDisposable
     /// <summary>A key's state changed from (<paramref name="partialsBefore"/>, <paramref name="bufferedBefore"/>) to its current size.</summary>
     public void StateChanged<T>(NfaState<T> state, int partialsBefore, int bufferedBefore)
     {
-        Move(PartialsGauge, ref _partialsHeld, state.Partials.Count - partialsBefore);
+        Move(PartialsGauge, ref _partialsHeld, state.PartialCount - partialsBefore);
         Move(BufferedGauge, ref _bufferedHeld, state.Buffer.EventCount - bufferedBefore);
     }
 

@@ -166,7 +166,7 @@ public sealed class PatternOperatorTests
                 state.Buffer.Release(m.Node);
             }
             timedOut.Clear();
-            nfa.Process(state, StreamItem<string>.Event(t % 10 == 0 ? "a" : "b", t), context, ref spare, completed);
+            nfa.Process(state, StreamItem<string>.Event(t % 10 == 0 ? "a" : "b", t), context, spare, completed);
             maxEvents = Math.Max(maxEvents, state.Buffer.EventCount);
         }
         Assert.Empty(completed);
