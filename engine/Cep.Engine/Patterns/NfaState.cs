@@ -10,6 +10,8 @@ internal sealed class NfaState<T>(SharedBuffer<T> buffer)
 {
     // In this object's own array rather than a List: one object less to miss in the cache on
     // every event of the key.
+    private const int MinShrinkLength = 8;
+
     private ComputationState[] _partials = [];
 
     /// <summary>
@@ -41,15 +43,25 @@ internal sealed class NfaState<T>(SharedBuffer<T> buffer)
     /// </summary>
     public bool IsEmpty => PartialCount == 0;
 
-    /// <summary>Replaces the partial matches by <paramref name="next"/>'s (copied: the list is the caller's scratch space).</summary>
+    /// <summary>
+    /// Replaces the partial matches by <paramref name="next"/>'s (copied: the list is the
+    /// caller's scratch space). The array grows by doubling and halves once it is a quarter
+    /// full, so a key that once held many partial matches does not keep that room for ever:
+    /// state follows what is held, not the peak.
+    /// </summary>
     public void ReplacePartials(List<ComputationState> next)
     {
-        if (next.Count > _partials.Length)
+        int count = next.Count;
+        if (count > _partials.Length)
         {
-            _partials = new ComputationState[Math.Max(next.Count, 2 * _partials.Length)];
+            _partials = new ComputationState[Math.Max(count, 2 * _partials.Length)];
+        }
+        else if (_partials.Length > MinShrinkLength && count <= _partials.Length / 4)
+        {
+            _partials = new ComputationState[_partials.Length / 2];
         }
         next.CopyTo(_partials);
-        PartialCount = next.Count;
+        PartialCount = count;
     }
 
     /// <summary>Keeps the first <paramref name="count"/> partial matches.</summary>

@@ -179,4 +179,20 @@ public sealed class PatternOperatorTests
         Assert.True(state.IsEmpty);
         Assert.True(state.Buffer.IsEmpty);
     }
+
+    [Fact]
+    public void A_key_that_held_many_partial_matches_gives_the_room_back()
+    {
+        var state = new NfaState<string>(new SharedBuffer<string>());
+        var many = Enumerable.Range(0, 1000).Select(i => new ComputationState(0, 1, -1, i, i, i)).ToList();
+        state.ReplacePartials(many);
+        Assert.Equal(1000, state.PartialCount);
+        Assert.True(state.PartialCapacity >= 1000);
+        for (int round = 0; round < 20; round++)
+        {
+            state.ReplacePartials([new ComputationState(0, 1, -1, 7, 7, 7)]);
+        }
+        Assert.Equal(7, state.Partials[0].Node);
+        Assert.InRange(state.PartialCapacity, 1, 8); // halved while a quarter full, down to the floor
+    }
 }
