@@ -54,4 +54,21 @@ public sealed class TimeOrderedQueueTests
         expected.AddRange(pending);
         Assert.Equal(expected, taken);
     }
+
+    [Fact]
+    public void Peek_ahead_shows_the_next_in_order_elements_without_removing_them()
+    {
+        var queue = new TimeOrderedQueue<string>();
+        queue.Enqueue(10, "a");
+        queue.Enqueue(20, "b");
+        queue.Enqueue(5, "late"); // older than the tail: goes to the heap, not in the look-ahead
+        queue.Enqueue(30, "c");
+        queue.Enqueue(40, "d");
+        var ahead = new string[3];
+        Assert.Equal(3, queue.PeekAhead(ahead));
+        Assert.Equal(["a", "b", "c"], ahead);
+        Assert.Equal(5, queue.Count);
+        Assert.True(queue.TryPeek(out long time, out string? first));
+        Assert.Equal((5L, "late"), (time, first));
+    }
 }

@@ -42,6 +42,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
     {
         private const int MaxSpareStates = 1024;
         private const int SparePartialsCapacity = 16;
+        private const int LookAhead = 16;
 
         private readonly IObserver<StreamItem<LateEvent<T>>> _lateOutput = outputs.Late;
         private readonly System.Reactive.Subjects.Subject<StreamItem<TimedOutMatch<TKey, T>>> _timedOutOutput = outputs.TimedOut;
@@ -69,6 +70,9 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         private readonly List<PendingMatch> _timedOut = [];
         private readonly List<MatchResult<T>> _emitted = [];
         private readonly List<ComputationState> _spare = [];
+        private readonly (TKey Key, StreamItem<T> Item)[] _ahead = new (TKey, StreamItem<T>)[LookAhead];
+        private int _untilLookAhead;
+        private long _touched;
         private long _watermark = long.MinValue;
         private bool _failed;
 
@@ -153,6 +157,10 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                 }
                 else if (hasEvent)
                 {
+                    if (--_untilLookAhead <= 0)
+                    {
+                        TouchAhead();
+                    }
                     _waiting.Dequeue();
                     _metrics.Waiting(-1);
                     Match(waiting.Key, waiting.Item);
@@ -162,6 +170,29 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                     return;
                 }
             }
+        }
+
+        /// <summary>
+        /// Reads the state of the keys of the next waiting events, so their cache misses
+        /// overlap: with many keys, an event's cost is mostly waiting for its key's dictionary
+        /// entry, state and partial matches to come from memory, one dependent load after
+        /// another. These lookups do not depend on each other, so the CPU has several in flight
+        /// at once, and when the events are matched their state is in the cache. Only reads.
+        /// </summary>
+        private void TouchAhead()
+        {
+            int count = _waiting.PeekAhead(_ahead);
+            long touched = 0;
+            for (int i = 0; i < count; i++)
+            {
+                if (_states.TryGetValue(_ahead[i].Key, out var state) && state.PartialCount > 0)
+                {
+                    touched += _buffer.Step(state.Partials[^1].Node);
+                }
+            }
+            Array.Clear(_ahead, 0, count); // hold no events longer than the queue does
+            _touched += touched; // kept, so the loads are not optimised away
+            _untilLookAhead = count;
         }
 
         private void Match(TKey key, in StreamItem<T> item)

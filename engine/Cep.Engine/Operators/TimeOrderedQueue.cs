@@ -49,6 +49,25 @@ internal sealed class TimeOrderedQueue<T>
         return false;
     }
 
+    /// <summary>
+    /// Copies the next elements of the in-order FIFO (from its head, at most
+    /// <paramref name="destination"/>'s length) and returns how many: a cheap look ahead for
+    /// prefetching. Elements in the heap are not included, so it is a hint, not the exact order.
+    /// </summary>
+    public int PeekAhead(Span<T> destination)
+    {
+        int count = 0;
+        foreach (var queued in _inOrder)
+        {
+            if (count == destination.Length)
+            {
+                break;
+            }
+            destination[count++] = queued.Element;
+        }
+        return count;
+    }
+
     /// <summary>Removes the element <see cref="TryPeek"/> returned.</summary>
     public void Dequeue()
     {

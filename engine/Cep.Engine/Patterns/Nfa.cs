@@ -190,14 +190,7 @@ internal sealed class Nfa<T>
         var buffer = state.Buffer;
         if (completed.Count > 1)
         {
-            // Ordering compares the matches' events, so it needs their paths: only built when
-            // there is more than one to order.
-            var ordered = completed.Select(m => (Match: m, Path: buffer.Path(m.Node))).ToList();
-            ordered.Sort((a, b) => Compare(buffer, a, b));
-            for (int i = 0; i < ordered.Count; i++)
-            {
-                completed[i] = ordered[i].Match;
-            }
+            Order(buffer, completed);
         }
         long bound = long.MinValue;
         foreach (var match in completed)
@@ -215,6 +208,21 @@ internal sealed class Nfa<T>
             buffer.Release(match.Node);
         }
         completed.Clear();
+    }
+
+    /// <summary>
+    /// Sorts matches for emission. Ordering compares the matches' events, so it needs their
+    /// paths; a method of its own so the closures are only allocated when there is more than
+    /// one match to order.
+    /// </summary>
+    private static void Order(SharedBuffer<T> buffer, List<PendingMatch> completed)
+    {
+        var ordered = completed.Select(m => (Match: m, Path: buffer.Path(m.Node))).ToList();
+        ordered.Sort((a, b) => Compare(buffer, a, b));
+        for (int i = 0; i < ordered.Count; i++)
+        {
+            completed[i] = ordered[i].Match;
+        }
     }
 
     /// <summary>Drops (and releases) the partial matches that started before sequence <paramref name="bound"/>, keeping the others in order.</summary>
