@@ -17,6 +17,9 @@ namespace Cep.Engine.Patterns;
 /// <item>ek+1 in a later step j: the same three rules with step j's entry contiguity and
 /// condition; a NotNext between them rejects the first event after ek, a NotFollowedBy every
 /// event of G; a greedy loop cannot be left on an event it would take (unless full).</item>
+/// <item>A step with a stop condition (Until) binds no event that passes it, and between two
+/// events of its loop G holds none that passes it (the loop ends there); G before its first
+/// event may (an event the step would not take can be skipped).</item>
 /// <item>Within: en − e1 &lt; the window. A trailing NotFollowedBy: no event after en within
 /// the window passes it; the match is emitted when the window has passed.</item>
 /// </list>

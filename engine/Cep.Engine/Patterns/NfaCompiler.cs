@@ -38,7 +38,7 @@ internal static class NfaCompiler
             // Documented Flink behaviour (allowCombinations example): a loop with combinations
             // entered by FollowedBy chooses its first event freely too.
             var entry = spec.Inner == Contiguity.NonDeterministic && spec.Entry == Contiguity.Relaxed ? Contiguity.NonDeterministic : spec.Entry;
-            steps.Add(new NfaStep<T>(spec.Name, steps.Count, condition, spec.Min, spec.Max, spec.Optional, spec.Greedy, entry, spec.Inner, [.. absences], spec.Description));
+            steps.Add(new NfaStep<T>(spec.Name, steps.Count, condition, spec.Min, spec.Max, spec.Optional, spec.Greedy, entry, spec.Inner, [.. absences], spec.Description, spec.Until, spec.UntilDescription));
             absences.Clear();
             previousPositive = spec;
         }

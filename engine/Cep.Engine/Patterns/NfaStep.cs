@@ -16,7 +16,9 @@ internal sealed class NfaStep<T>(
     Contiguity entry,
     Contiguity inner,
     Absence<T>[] absencesBefore,
-    string description)
+    string description,
+    Func<T, PatternContext<T>, bool>? until = null,
+    string? untilDescription = null)
 {
     public string Name { get; } = name;
 
@@ -41,6 +43,16 @@ internal sealed class NfaStep<T>(
     public Contiguity Entry { get; } = entry;
 
     public Contiguity Inner { get; } = inner;
+
+    /// <summary>
+    /// The loop's stop condition (Flink's until), or null: an event that satisfies it is neither
+    /// taken by the step nor skipped inside its loop, so it ends the loop (the partial match may
+    /// still go on to the next step with it). Waiting to enter the step is not affected.
+    /// </summary>
+    public Func<T, PatternContext<T>, bool>? Until { get; } = until;
+
+    /// <summary>The stop condition as written, for explain reports.</summary>
+    public string? UntilDescription { get; } = untilDescription;
 
     /// <summary>The NotNext/NotFollowedBy steps written between the previous positive step and this one.</summary>
     public Absence<T>[] AbsencesBefore { get; } = absencesBefore;

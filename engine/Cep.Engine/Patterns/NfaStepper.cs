@@ -53,7 +53,7 @@ internal struct NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamItem<T> 
         var current = steps[s.Step];
         context.Set(buffer, s.Node, item.Timestamp);
         recorder?.Extending(buffer, s.Node);
-        bool canLoop = s.Count < current.Max && (s.Fresh || s.Waiting == s.Step);
+        bool canLoop = s.Count < current.Max && (s.Fresh || s.Waiting == s.Step) && !Stops(current);
         bool loopTakes = canLoop && Test(current);
         if (loopTakes)
         {
@@ -97,7 +97,7 @@ internal struct NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamItem<T> 
             var candidate = steps[j];
             if (s.Fresh || s.Waiting == j)
             {
-                bool takes = Test(candidate);
+                bool takes = Takes(candidate);
                 if (takes)
                 {
                     Take(s, j, 1);
@@ -122,7 +122,7 @@ internal struct NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamItem<T> 
         var origin = new ComputationState(-1, 0, -1, -1, item.Timestamp, sequence);
         foreach (var step in nfa.Steps)
         {
-            if (Test(step))
+            if (Takes(step))
             {
                 Take(origin, step.Index, 1);
             }
@@ -189,6 +189,12 @@ internal struct NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamItem<T> 
     };
 
     private bool Test(NfaStep<T> step) => Test(step.Name, step.Condition, step.Description, absence: false);
+
+    /// <summary>The event may enter <paramref name="step"/>: its condition holds and its stop condition does not.</summary>
+    private bool Takes(NfaStep<T> step) => !Stops(step) && Test(step);
+
+    /// <summary>The event satisfies the step's stop condition (recorded like an absence: it must fail for the step to go on).</summary>
+    private bool Stops(NfaStep<T> step) => step.Until is { } until && Test(step.Name, until, "until " + step.UntilDescription, absence: true);
 
     private bool Test(string stepName, Func<T, PatternContext<T>, bool> condition, string description, bool absence)
     {

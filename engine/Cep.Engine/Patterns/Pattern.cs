@@ -143,6 +143,35 @@ public sealed class Pattern<T>
         return WithLast(Last with { Greedy = true });
     }
 
+    /// <summary>
+    /// A stop condition for a loop (OneOrMore, TimesOrMore), as Flink's until: an event that
+    /// satisfies it is neither taken by the loop nor skipped over inside it, so the loop ends
+    /// there; the partial match may go on to the next step (which may take that event). It also
+    /// keeps the loop from being entered on such an event, and lets its state be dropped on an
+    /// event rather than only when the window ends.
+    /// </summary>
+    public Pattern<T> Until(Func<T, bool> condition, [CallerArgumentExpression(nameof(condition))] string? description = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        return Until((e, _) => condition(e), description);
+    }
+
+    /// <summary>An iterative stop condition for a loop (it also sees the events bound so far); see <see cref="Until(Func{T, bool}, string?)"/>.</summary>
+    public Pattern<T> Until(Func<T, PatternContext<T>, bool> condition, [CallerArgumentExpression(nameof(condition))] string? description = null)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        RequirePositive("Until");
+        if (Last.Max != int.MaxValue)
+        {
+            throw new MalformedPatternException(Last.Name, "Until applies to a looping step (OneOrMore, TimesOrMore): the step has no unbounded loop to stop");
+        }
+        if (Last.Until is not null)
+        {
+            throw new MalformedPatternException(Last.Name, "Until applied twice: combine the conditions in one");
+        }
+        return WithLast(Last with { Until = condition, UntilDescription = description ?? "condition" });
+    }
+
     /// <summary>Strict contiguity inside the loop: any other event between two of its events breaks it.</summary>
     public Pattern<T> Consecutive() => Inner("Consecutive", Contiguity.Strict);
 

@@ -17,7 +17,9 @@ internal sealed record StepSpec<T>(
     bool Greedy = false,
     Contiguity Inner = Contiguity.Relaxed,
     bool InnerSet = false,
-    string Description = "true")
+    string Description = "true",
+    Func<T, PatternContext<T>, bool>? Until = null,
+    string? UntilDescription = null)
 {
     public bool IsLoop => Max > 1;
 }

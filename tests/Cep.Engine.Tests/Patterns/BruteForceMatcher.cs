@@ -3,9 +3,14 @@ using Cep.Engine.Patterns;
 namespace Cep.Engine.Tests.Patterns;
 
 /// <summary>One step of a test pattern shape: which letters it accepts and how it is joined and quantified.</summary>
-internal sealed record ShapeStep(string Name, string Letters, StepKind Kind, Contiguity Entry, int Min = 1, int Max = 1, bool Optional = false, bool Greedy = false, Contiguity Inner = Contiguity.Relaxed)
+internal sealed record ShapeStep(string Name, string Letters, StepKind Kind, Contiguity Entry, int Min = 1, int Max = 1, bool Optional = false, bool Greedy = false, Contiguity Inner = Contiguity.Relaxed, string? UntilLetters = null)
 {
     public bool Accepts(string e) => Letters.Contains(e[0]);
+
+    /// <summary>The loop's stop condition holds for <paramref name="e"/>: the step may not take it, nor its loop skip it.</summary>
+    public bool Stops(string e) => UntilLetters?.Contains(e[0]) ?? false;
+
+    public bool Takes(string e) => Accepts(e) && !Stops(e);
 }
 
 /// <summary>
@@ -76,6 +81,7 @@ internal sealed class BruteForceMatcher
             pattern = step.Greedy ? pattern.Greedy() : pattern;
             pattern = step.Max > 1 && step.Inner == Contiguity.Strict ? pattern.Consecutive() : pattern;
             pattern = step.Max > 1 && step.Inner == Contiguity.NonDeterministic ? pattern.AllowCombinations() : pattern;
+            pattern = step.UntilLetters is { } until ? pattern.Until(e => until.Contains(e[0])) : pattern;
         }
         return window == long.MaxValue ? pattern! : pattern!.Within(TimeSpan.FromMilliseconds(window));
     }
@@ -89,7 +95,7 @@ internal sealed class BruteForceMatcher
         {
             for (int j = 0; j < _steps.Count; j++)
             {
-                if (_steps[j].Accepts(input[q].Label))
+                if (_steps[j].Takes(input[q].Label))
                 {
                     Extend([(q, j)], 1, found);
                 }
@@ -130,7 +136,7 @@ internal sealed class BruteForceMatcher
         for (int q = p + 1; q < _input.Count && _input[q].Time - start < _window; q++)
         {
             string e = _input[q].Label;
-            if (count < step.Max && step.Accepts(e) && GapAllowed(p, q, step.Inner, step))
+            if (count < step.Max && step.Takes(e) && GapAllowed(p, q, step.Inner, step) && !Gap(p, q).Any(step.Stops))
             {
                 Extend([.. bound, (q, i)], count + 1, found);
             }
@@ -140,7 +146,7 @@ internal sealed class BruteForceMatcher
             }
             for (int j = i + 1; j < _steps.Count; j++)
             {
-                if (_steps[j].Accepts(e) && LeaveAllowed(p, q, i, count, j))
+                if (_steps[j].Takes(e) && LeaveAllowed(p, q, i, count, j))
                 {
                     Extend([.. bound, (q, j)], 1, found);
                 }
@@ -156,7 +162,7 @@ internal sealed class BruteForceMatcher
     {
         var step = _steps[i];
         string first = _input[p + 1].Label;
-        if (step.Greedy && count < step.Max && step.Accepts(first))
+        if (step.Greedy && count < step.Max && step.Takes(first))
         {
             return false;
         }
@@ -178,7 +184,7 @@ internal sealed class BruteForceMatcher
         }
         var inWindow = Enumerable.Range(p + 1, _input.Count - p - 1).Where(q => _input[q].Time - start < _window).Select(q => _input[q].Label).ToList();
         var step = _steps[i];
-        if (inWindow.Count > 0 && step.Greedy && count < step.Max && step.Accepts(inWindow[0]))
+        if (inWindow.Count > 0 && step.Greedy && count < step.Max && step.Takes(inWindow[0]))
         {
             return false;
         }
@@ -188,7 +194,7 @@ internal sealed class BruteForceMatcher
     private bool GapAllowed(int p, int q, Contiguity contiguity, ShapeStep taker) => contiguity switch
     {
         Contiguity.Strict => q == p + 1,
-        Contiguity.Relaxed => !Gap(p, q).Any(taker.Accepts),
+        Contiguity.Relaxed => !Gap(p, q).Any(taker.Takes), // an event the step would not take (its stop condition holds) may be skipped
         _ => true,
     };
 

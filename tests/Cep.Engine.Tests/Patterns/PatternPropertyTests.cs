@@ -8,7 +8,7 @@ namespace Cep.Engine.Tests.Patterns;
 /// <summary>
 /// The NFA finds exactly the matches a literal enumeration finds (<see cref="BruteForceMatcher"/>),
 /// in the same order, for a few fixed pattern shapes covering every contiguity, quantifiers,
-/// greedy loops, absences, windows and skip strategies, on short random inputs with ties in
+/// greedy loops, stop conditions (Until), absences, windows and skip strategies, on short random inputs with ties in
 /// time. Seeds are fixed (Replay); FsCheck prints a failing case.
 /// </summary>
 public sealed class PatternPropertyTests
@@ -34,6 +34,12 @@ public sealed class PatternPropertyTests
 
         // a followedByAny b{1,2}, then optional d, under a window.
         ([new("a", "ad", Positive, Strict), new("b", "b", Positive, Any, 1, 2), new("d", "d", Positive, Relaxed, Optional: true)], 4),
+
+        // a then (b|c)+ until c, then followed by c or d: the stop event may be the next step's.
+        ([new("a", "a", Positive, Strict), new("b", "bc", Positive, Relaxed, 1, int.MaxValue, UntilLetters: "c"), new("c", "cd", Positive, Relaxed)], long.MaxValue),
+
+        // (a|b){2,} with combinations until d, the only step (skips to it), under a window.
+        ([new("b", "ab", Positive, Strict, 2, int.MaxValue, Inner: Any, UntilLetters: "d")], 5),
     ];
 
     /// <summary>A pattern ending with NotFollowedBy: matches go out at timers, so only the set is compared.</summary>
@@ -76,7 +82,7 @@ public sealed class PatternPropertyTests
             var expected = new BruteForceMatcher(steps, window, skip).Matches(c.input);
             var actual = Run(BruteForceMatcher.Build(steps, window, skip), c.input);
             Assert.True(expected.SequenceEqual(actual), $"shape {c.shape}, {c.skip}, input {string.Join(" ", c.input)}\nexpected {string.Join(" | ", expected)}\nactual   {string.Join(" | ", actual)}");
-        }).Check(Config.QuickThrowOnFailure.WithMaxTest(600).WithReplay(new Replay(new Rnd(20240611, 424243), null)));
+        }).Check(Config.QuickThrowOnFailure.WithMaxTest(900).WithReplay(new Replay(new Rnd(20240611, 424243), null)));
     }
 
     [Fact]
