@@ -63,7 +63,7 @@ public sealed class KeyedStream<TKey, T> : IObservable<StreamItem<Keyed<TKey, T>
     /// pattern is compiled here, so a malformed one throws <see cref="MalformedPatternException"/>
     /// while the query is built; one automaton serves every key.
     /// </summary>
-    public PatternStream<TKey, T> Pattern(Pattern<T> pattern) => new(_source, _keySelector, NfaCompiler.Compile(pattern), new PatternOptions<TKey>(pattern.ToString()));
+    public PatternStream<TKey, T> Pattern(Pattern<T> pattern) => new(_source, _keySelector, NfaCompiler.Compile(pattern), PatternOptions<TKey>.Default(pattern.ToString()));
 
     /// <summary>The keyed events as a plain stream of key/value pairs.</summary>
     public Stream<Keyed<TKey, T>> ToStream() => new(this);

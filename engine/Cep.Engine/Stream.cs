@@ -64,7 +64,7 @@ public sealed class Stream<T> : IObservable<StreamItem<T>>
     /// matching, <c>KeyBy(…).Pattern(…)</c>). Compiled here: a malformed pattern throws
     /// <see cref="MalformedPatternException"/> while the query is built.
     /// </summary>
-    public PatternStream<byte, T> Pattern(Pattern<T> pattern) => new(_items, static _ => 0, NfaCompiler.Compile(pattern), new PatternOptions<byte>(pattern.ToString()));
+    public PatternStream<byte, T> Pattern(Pattern<T> pattern) => new(_items, static _ => 0, NfaCompiler.Compile(pattern), PatternOptions<byte>.Default(pattern.ToString()));
 
     /// <summary>Merges this stream with others; the watermark is the minimum of theirs.</summary>
     public Stream<T> Merge(params Stream<T>[] others)

@@ -48,6 +48,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         private readonly System.Reactive.Subjects.Subject<StreamItem<TimedOutMatch<TKey, T>>> _timedOutOutput = outputs.TimedOut;
         private readonly IObserver<StreamItem<PrunedMatch<TKey, T>>> _prunedOutput = outputs.Pruned;
         private readonly PatternMetrics _metrics = new(options.Name);
+        private readonly PrunedReport _prunedReport = new(options.Logger ?? Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, options.Name, options.MaxPartialMatchesPerKey);
 
         // Only keys explain is enabled for have an entry: each the last TraceCapacity events.
         private readonly Dictionary<TKey, Queue<EventTrace<T>>> _traces = [];
@@ -258,6 +259,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                 return;
             }
             _metrics.PrunedByCap(_pruned.Count);
+            _prunedReport.Dropped(key, _pruned.Count);
             foreach (var pruned in _pruned)
             {
                 var result = nfa.Materialize(state.Buffer, pruned.Node, cause.Timestamp);

@@ -57,7 +57,7 @@ public sealed class PatternStream<TKey, T>
     /// <summary>
     /// Bounds state: after each event, a key holding more than <paramref name="max"/> partial
     /// matches drops its oldest ones (earliest first event) to <see cref="Pruned"/> and counts
-    /// them in <c>cep.pattern.pruned</c>. Oldest rather than refusing the new one: a newer
+    /// them in <c>cep.pattern.pruned</c>, with a warning in the log (see <see cref="WithLogger"/>). Oldest rather than refusing the new one: a newer
     /// partial match has more of its window left, and refusing starts would let stale partial
     /// matches block the key (without Within, for ever). Dropping loses matches the pruned
     /// partial would have completed; that is the price of the bound, and it is reported.
@@ -66,6 +66,13 @@ public sealed class PatternStream<TKey, T>
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(max, 1);
         return With(_options with { MaxPartialMatchesPerKey = max });
+    }
+
+    /// <summary>Logs to <paramref name="logger"/> (by default where the running query logs): a warning when the partial-match cap drops partial matches, at most every 10 s.</summary>
+    public PatternStream<TKey, T> WithLogger(Microsoft.Extensions.Logging.ILogger logger)
+    {
+        ArgumentNullException.ThrowIfNull(logger);
+        return With(_options with { Logger = logger });
     }
 
     /// <summary>Keeps an explain trace for every key (for debugging: memory grows with keys × <paramref name="recentEvents"/>).</summary>

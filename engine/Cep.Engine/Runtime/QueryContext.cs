@@ -54,6 +54,10 @@ public sealed class QueryContext
     /// <summary>Where operators built now send user-code failures: the running definition's dead letters under ErrorPolicy.DeadLetter, else null (stop).</summary>
     internal static DeadLetterOutput? CurrentDeadLetters => _current?.DeadLetters;
 
+    /// <summary>The running definition's logger factory, or none outside a query run by the runner.</summary>
+    internal static Microsoft.Extensions.Logging.ILoggerFactory CurrentLoggerFactory =>
+        _current?.Options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
     internal static QueryContext Current => _current
         ?? throw new InvalidOperationException("To(...) writes to the log only inside a query definition run by the query runner");
 

@@ -1,3 +1,6 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
 namespace Cep.Engine.Runtime;
 
 /// <summary>How a query runs. Immutable.</summary>
@@ -22,4 +25,7 @@ public sealed record QueryOptions
 
     /// <summary>Records pushed through the graph between output flushes: the bound on buffered output (backpressure).</summary>
     public int MaxRecordsPerIteration { get; init; } = 10_000;
+
+    /// <summary>Where the query's operators log (e.g. a pattern's partial-match cap biting); none by default.</summary>
+    public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

@@ -48,6 +48,18 @@ public sealed class PartialMatchCapTests
             pruned);
     }
 
+    /// <summary>The same flood: the first drop is logged at once as a warning; the second, within 10 s, is only counted (the metric and Pruned still see it).</summary>
+    [Fact]
+    public void The_cap_biting_is_logged_as_a_warning_at_most_every_10_seconds()
+    {
+        var logger = new ListLogger();
+        var input = new[] { E("k:a1", 1), E("k:a2", 2), E("k:a3", 3), E("k:a4", 4), E("k:a5", 5), W<string>(10) };
+        var (_, pruned) = Run(p => p.WithMaxPartialMatchesPerKey(3).WithLogger(logger), input);
+        Assert.Equal(2, pruned.Count);
+        var line = Assert.Single(logger.Lines);
+        Assert.Equal("Warning: pattern 'a b': key k held more than 3 partial matches, so the oldest were dropped to the Pruned output; 1 dropped over 1 event(s) since the last report (next report in 10 s at the earliest)", line);
+    }
+
     [Fact]
     public void Without_a_cap_nothing_is_pruned()
     {
