@@ -1,4 +1,5 @@
 using Cep.Engine.Patterns;
+using Cep.Engine.State;
 using Cep.Engine.Windows;
 
 namespace Cep.Engine.Operators;
@@ -54,7 +55,10 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         private readonly Dictionary<TKey, Queue<EventTrace<T>>> _traces = [];
         private readonly ConditionRecorder<T> _recorder = new(nfa.Steps);
         private readonly List<PendingMatch> _pruned = [];
-        private readonly Dictionary<TKey, NfaState<T>> _states = [];
+        // Per key: its partial matches (NfaState), behind the state-store interface so a
+        // persistent store can hold them (written with NfaStateSerializer). The events and
+        // bindings they reach live in _buffer, shared by all keys.
+        private readonly IKeyValueStore<TKey, NfaState<T>> _states = new InMemoryKeyValueStore<TKey, NfaState<T>>();
         private readonly SharedBuffer<T> _buffer = new();
         private readonly TimeOrderedQueue<(TKey Key, StreamItem<T> Item)> _waiting = new();
 
@@ -186,7 +190,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             long touched = 0;
             for (int i = 0; i < count; i++)
             {
-                if (_states.TryGetValue(_ahead[i].Key, out var state) && state.PartialCount > 0)
+                if (_states.TryGet(_ahead[i].Key, out var state) && state.PartialCount > 0)
                 {
                     touched += _buffer.Step(state.Partials[^1].Node);
                 }
@@ -198,11 +202,12 @@ internal sealed class PatternOperator<TKey, T, TResult>(
 
         private void Match(TKey key, in StreamItem<T> item)
         {
-            if (!_states.TryGetValue(key, out var state))
+            ref var slot = ref _states.GetOrAdd(key, out bool added);
+            if (added)
             {
-                state = _spareStates.Count > 0 ? _spareStates.Pop() : new NfaState<T>(_buffer);
-                _states.Add(key, state);
+                slot = _spareStates.Count > 0 ? _spareStates.Pop() : new NfaState<T>(_buffer);
             }
+            var state = slot; // the reference into the store is valid only until it changes (Forget removes)
             int partialsBefore = state.PartialCount;
             int bufferedBefore = state.Buffer.EventCount;
             var recorder = options.Traces(key) ? _recorder : null;
@@ -293,7 +298,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         public PatternExplanation<TKey, T> Explain(TKey key)
         {
             var partials = new List<PartialMatchSnapshot<T>>();
-            if (_states.TryGetValue(key, out var state))
+            if (_states.TryGet(key, out var state))
             {
                 foreach (var s in state.Partials)
                 {

@@ -63,7 +63,15 @@ internal sealed class Nfa<T>
             _stepIndex[step.Name] = step.Index;
         }
         _stepNames = [.. steps.Select(s => s.Name)];
+        Shape = string.Join(" ", steps.Select(s =>
+                string.Concat(s.AbsencesBefore.Select(a => $"{(a.Strict ? "!next" : "!followedBy")}({a.Name}) "))
+                + $"{s.Name}[{s.Min},{s.Max}{(s.Optional ? ",optional" : "")}{(s.Greedy ? ",greedy" : "")}{(s.Until is null ? "" : ",until")},{s.Entry},{s.Inner}]"))
+            + string.Concat(trailing.Select(a => $" !followedBy({a.Name})"))
+            + $" within {windowMs} skip {skip}({skipStep})";
     }
+
+    /// <summary>What a state depends on, as text: steps, quantifiers, contiguity, absences, window, skip strategy (not the conditions, which are code).</summary>
+    public string Shape { get; }
 
     public NfaStep<T>[] Steps => _steps;
 
