@@ -26,8 +26,13 @@ namespace Cep.Engine.Patterns;
 /// </summary>
 internal sealed class SharedBuffer<T>
 {
-    private EventSlot[] _events = new EventSlot[4];
-    private NodeSlot[] _nodes = new NodeSlot[4];
+    private const int InitialSlots = 4;
+
+    // An emptied buffer bigger than this gives its arrays back (see TrimIfEmpty).
+    private const int TrimAboveSlots = 4096;
+
+    private EventSlot[] _events = new EventSlot[InitialSlots];
+    private NodeSlot[] _nodes = new NodeSlot[InitialSlots];
     private int _freeEvent = -1;
     private int _freeNode = -1;
     private int _eventHigh;
@@ -40,6 +45,9 @@ internal sealed class SharedBuffer<T>
     public int NodeCount { get; private set; }
 
     public bool IsEmpty => EventCount == 0 && NodeCount == 0;
+
+    /// <summary>Slots allocated, events and nodes together (held or free).</summary>
+    public int SlotCapacity => _events.Length + _nodes.Length;
 
     /// <summary>Stores an event with no references yet; the caller binds it or calls <see cref="ReleaseEventIfUnused"/>.</summary>
     public int AddEvent(in StreamItem<T> item, long sequence)
@@ -65,6 +73,7 @@ internal sealed class SharedBuffer<T>
         if (e.Live && e.References == 0)
         {
             FreeEvent(eventSlot);
+            TrimIfEmpty();
         }
     }
 
@@ -113,7 +122,7 @@ internal sealed class SharedBuffer<T>
             }
             if (--n.References > 0)
             {
-                return;
+                break;
             }
             int previous = n.Previous;
             int eventSlot = n.Event;
@@ -127,6 +136,7 @@ internal sealed class SharedBuffer<T>
             }
             node = previous;
         }
+        TrimIfEmpty();
     }
 
     public int Step(int node) => _nodes[node].Step;
@@ -155,6 +165,21 @@ internal sealed class SharedBuffer<T>
             path[i] = n;
         }
         return path;
+    }
+
+    /// <summary>
+    /// The arrays only grow while anything is held (slots are addressed by index), so a burst
+    /// would keep its peak capacity for ever; once everything is released they are given back.
+    /// </summary>
+    private void TrimIfEmpty()
+    {
+        if (NodeCount == 0 && EventCount == 0 && _events.Length + _nodes.Length > TrimAboveSlots)
+        {
+            _events = new EventSlot[InitialSlots];
+            _nodes = new NodeSlot[InitialSlots];
+            _eventHigh = _nodeHigh = 0;
+            _freeEvent = _freeNode = -1;
+        }
     }
 
     private void FreeEvent(int slot)

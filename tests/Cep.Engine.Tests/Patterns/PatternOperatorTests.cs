@@ -195,4 +195,27 @@ public sealed class PatternOperatorTests
         Assert.Equal(7, state.Partials[0].Node);
         Assert.InRange(state.PartialCapacity, 1, 8); // halved while a quarter full, down to the floor
     }
+
+    [Fact]
+    public void An_emptied_shared_buffer_gives_its_arrays_back()
+    {
+        var buffer = new SharedBuffer<string>();
+        int previous = -1;
+        for (int i = 0; i < 10_000; i++)
+        {
+            int node = buffer.AddNode(buffer.AddEvent(StreamItem<string>.Event("e", i), i), 0, previous);
+            if (previous >= 0)
+            {
+                buffer.Release(previous); // the chain holds it now
+            }
+            previous = node;
+        }
+        Assert.Equal(10_000, buffer.NodeCount);
+        Assert.True(buffer.SlotCapacity >= 20_000);
+        buffer.Release(previous); // the whole chain goes
+        Assert.True(buffer.IsEmpty);
+        Assert.True(buffer.SlotCapacity <= 8, $"still {buffer.SlotCapacity} slots");
+        int again = buffer.AddNode(buffer.AddEvent(StreamItem<string>.Event("f", 1), 1), 0, -1);
+        Assert.Equal("f", buffer.Value(again));
+    }
 }
