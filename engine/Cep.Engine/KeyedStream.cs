@@ -65,6 +65,17 @@ public sealed class KeyedStream<TKey, T> : IObservable<StreamItem<Keyed<TKey, T>
     /// </summary>
     public PatternStream<TKey, T> Pattern(Pattern<T> pattern) => new(_source, _keySelector, NfaCompiler.Compile(pattern), PatternOptions<TKey>.Default(pattern.ToString()));
 
+    /// <summary>
+    /// Detects a pattern written as SQL's MATCH_RECOGNIZE does (see <see cref="Patterns.MatchRecognize"/>):
+    /// <paramref name="pattern"/> is the PATTERN text (with WITHIN and AFTER MATCH SKIP),
+    /// <paramref name="define"/> the conditions by variable, <paramref name="measures"/> the
+    /// result of each match (its rows by variable, as <see cref="PatternStream{TKey, T}.Select{TResult}"/>
+    /// gives them). A text that does not parse throws <see cref="MalformedPatternException"/>
+    /// naming the column. For the side outputs, use <c>Pattern(MatchRecognize.Parse(…))</c>.
+    /// </summary>
+    public Stream<TResult> MatchRecognize<TResult>(string pattern, MatchDefinitions<T>? define, Func<IReadOnlyDictionary<string, IReadOnlyList<T>>, TResult> measures) =>
+        Pattern(Patterns.MatchRecognize.Parse(pattern, define)).Select(measures);
+
     /// <summary>The keyed events as a plain stream of key/value pairs.</summary>
     public Stream<Keyed<TKey, T>> ToStream() => new(this);
 }
