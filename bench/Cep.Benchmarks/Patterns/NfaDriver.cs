@@ -41,7 +41,7 @@ internal sealed class NfaDriver(Pattern<Tick> pattern)
         }
         Advance(state, tick.Timestamp - 1);
         _nfa.Process(state, StreamItem<Tick>.Event(tick, tick.Timestamp), _context, _spare, _completed);
-        Emit(state);
+        Emit(state, tick.Timestamp);
         if (state.IsEmpty)
         {
             _states.Remove(tick.Key);
@@ -69,12 +69,12 @@ internal sealed class NfaDriver(Pattern<Tick> pattern)
             state.Buffer.Release(m.Node);
         }
         _timedOut.Clear();
-        Emit(state);
+        Emit(state, time);
     }
 
-    private void Emit(NfaState<Tick> state)
+    private void Emit(NfaState<Tick> state, long now)
     {
-        _nfa.Emit(state, _completed, _emitted);
+        _nfa.Emit(state, _completed, _emitted, now);
         Matches += _emitted.Count;
         _emitted.Clear();
     }

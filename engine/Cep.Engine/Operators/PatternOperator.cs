@@ -226,8 +226,12 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                 return;
             }
             int completed = _completed.Count;
-            nfa.Emit(state, _completed, _emitted);
+            nfa.Emit(state, _completed, _emitted, item.Timestamp);
             nfa.Prune(state, options.MaxPartialMatchesPerKey, _pruned);
+            if (_pruned.Count > 0)
+            {
+                nfa.Emit(state, _completed, _emitted, item.Timestamp); // matches held behind a dropped partial match may go now
+            }
             if (recorder is not null)
             {
                 var checks = recorder.Take();
@@ -333,7 +337,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
                 state.Buffer.Release(timedOut.Node);
             }
             _timedOut.Clear();
-            nfa.Emit(state, _completed, _emitted);
+            nfa.Emit(state, _completed, _emitted, deadline);
             _metrics.StateChanged(state, partialsBefore, bufferedBefore);
             Publish(key);
             Schedule(key, state);

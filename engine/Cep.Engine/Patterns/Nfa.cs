@@ -168,7 +168,7 @@ internal sealed class Nfa<T>
             }
             else if (IsPendingAbsence(s))
             {
-                completed.Add(new PendingMatch(s.Node, s.StartSequence, deadline));
+                completed.Add(new PendingMatch(s.Node, s.StartSequence, deadline, s.StartTimestamp));
             }
             else if (IsAccepting(s.Step, s.Count))
             {
@@ -176,7 +176,7 @@ internal sealed class Nfa<T>
             }
             else
             {
-                timedOut.Add(new PendingMatch(s.Node, s.StartSequence, deadline));
+                timedOut.Add(new PendingMatch(s.Node, s.StartSequence, deadline, s.StartTimestamp));
             }
         }
         state.TruncatePartials(kept);
@@ -187,38 +187,78 @@ internal sealed class Nfa<T>
     }
 
     /// <summary>
-    /// Emits completed matches in order — by time, then earliest start, then by their events'
-    /// sequence numbers — applying the skip strategy after each: it discards the partial
-    /// matches and the not yet emitted matches that started before its bound. Releases every
+    /// Emits completed matches at time <paramref name="now"/> (the event or deadline being
+    /// processed). Without a skip strategy every match goes out at once, in order: by time,
+    /// then earliest start, then by their events' sequence numbers. With one, as in Flink, a
+    /// match is held (in <see cref="NfaState{T}.HeldMatches"/>) while a partial match whose
+    /// first event is earlier in time is alive — that one may still complete and, being
+    /// earlier, take priority under the skip — so matches go out by start time (then in the
+    /// order above), each applying the skip strategy: it discards the partial matches and held
+    /// matches that started before its bound. Like Flink, this compares start times, not
+    /// positions: among events of equal time nothing is held. A held match goes out at the
+    /// time it is released. Releases every emitted or discarded
     /// match's reference; <paramref name="emitted"/> receives the ones to emit.
     /// </summary>
-    public void Emit(NfaState<T> state, List<PendingMatch> completed, List<MatchResult<T>> emitted)
+    public void Emit(NfaState<T> state, List<PendingMatch> completed, List<MatchResult<T>> emitted, long now)
     {
-        if (completed.Count == 0)
+        var buffer = state.Buffer;
+        if (_skip == AfterMatchSkipKind.NoSkip)
+        {
+            if (completed.Count > 1)
+            {
+                Order(buffer, completed, startFirst: false);
+            }
+            foreach (var match in completed)
+            {
+                emitted.Add(Materialize(buffer, match.Node, Math.Max(match.Timestamp, now)));
+                buffer.Release(match.Node);
+            }
+            completed.Clear();
+            return;
+        }
+        if (completed.Count == 0 && state.HeldMatches is not { Count: > 0 })
         {
             return;
         }
-        var buffer = state.Buffer;
-        if (completed.Count > 1)
-        {
-            Order(buffer, completed);
-        }
-        long bound = long.MinValue;
-        foreach (var match in completed)
-        {
-            if (match.StartSequence >= bound)
-            {
-                emitted.Add(Materialize(buffer, match.Node, match.Timestamp));
-                long next = SkipBound(buffer, match.Node);
-                if (next > bound)
-                {
-                    bound = next;
-                    DiscardStartedBefore(state, next);
-                }
-            }
-            buffer.Release(match.Node);
-        }
+        var held = state.HeldMatches ??= [];
+        held.AddRange(completed);
         completed.Clear();
+        if (held.Count > 1)
+        {
+            Order(buffer, held, startFirst: true);
+        }
+        int next = 0;
+        long bound = long.MinValue;
+        for (; next < held.Count; next++)
+        {
+            var match = held[next];
+            if (match.StartSequence < bound)
+            {
+                buffer.Release(match.Node); // discarded by the skip of a match emitted before it
+                continue;
+            }
+            if (state.PartialCount > 0 && state.Partials[0].StartTimestamp < match.StartTimestamp)
+            {
+                break; // an earlier-started partial match is alive (partials are in start order)
+            }
+            emitted.Add(Materialize(buffer, match.Node, Math.Max(match.Timestamp, now)));
+            long skipTo = SkipBound(buffer, match.Node);
+            buffer.Release(match.Node);
+            if (skipTo > bound)
+            {
+                bound = skipTo;
+                DiscardStartedBefore(state, skipTo);
+            }
+        }
+        held.RemoveRange(0, next);
+        for (int i = held.Count - 1; i >= 0; i--)
+        {
+            if (held[i].StartSequence < bound)
+            {
+                buffer.Release(held[i].Node);
+                held.RemoveAt(i);
+            }
+        }
     }
 
     /// <summary>
@@ -226,10 +266,10 @@ internal sealed class Nfa<T>
     /// paths; a method of its own so the closures are only allocated when there is more than
     /// one match to order.
     /// </summary>
-    private static void Order(SharedBuffer<T> buffer, List<PendingMatch> completed)
+    private static void Order(SharedBuffer<T> buffer, List<PendingMatch> completed, bool startFirst)
     {
         var ordered = completed.Select(m => (Match: m, Path: buffer.Path(m.Node))).ToList();
-        ordered.Sort((a, b) => Compare(buffer, a, b));
+        ordered.Sort((a, b) => Compare(buffer, a, b, startFirst));
         for (int i = 0; i < ordered.Count; i++)
         {
             completed[i] = ordered[i].Match;
@@ -273,7 +313,7 @@ internal sealed class Nfa<T>
         for (int i = 0; i < excess; i++)
         {
             var s = state.Partials[i];
-            pruned.Add(new PendingMatch(s.Node, s.StartSequence, s.StartTimestamp));
+            pruned.Add(new PendingMatch(s.Node, s.StartSequence, s.StartTimestamp, s.StartTimestamp));
         }
         state.RemoveOldest(excess);
     }
@@ -383,9 +423,13 @@ internal sealed class Nfa<T>
         }
     }
 
-    private static int Compare(SharedBuffer<T> buffer, (PendingMatch Match, int[] Path) a, (PendingMatch Match, int[] Path) b)
+    /// <summary>By time then start (emission order), or by start then time (<paramref name="startFirst"/>: priority under a skip strategy); then by the events bound.</summary>
+    private static int Compare(SharedBuffer<T> buffer, (PendingMatch Match, int[] Path) a, (PendingMatch Match, int[] Path) b, bool startFirst)
     {
-        int c = (a.Match.Timestamp, a.Match.StartSequence).CompareTo((b.Match.Timestamp, b.Match.StartSequence));
+        // Held matches completed at different events: the one completed first goes first.
+        int c = startFirst
+            ? (a.Match.StartTimestamp, a.Match.Timestamp, buffer.Sequence(a.Match.Node), a.Match.StartSequence).CompareTo((b.Match.StartTimestamp, b.Match.Timestamp, buffer.Sequence(b.Match.Node), b.Match.StartSequence))
+            : (a.Match.Timestamp, a.Match.StartSequence).CompareTo((b.Match.Timestamp, b.Match.StartSequence));
         for (int i = 0; c == 0 && i < Math.Min(a.Path.Length, b.Path.Length); i++)
         {
             c = buffer.Sequence(a.Path[i]).CompareTo(buffer.Sequence(b.Path[i]));

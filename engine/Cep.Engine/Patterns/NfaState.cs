@@ -38,10 +38,18 @@ internal sealed class NfaState<T>(SharedBuffer<T> buffer)
     public int Generation { get; set; }
 
     /// <summary>
-    /// Nothing held: the key can be forgotten. Between calls a key's buffer nodes are exactly
-    /// those its partial matches reach, so no partial matches means nothing in the buffer.
+    /// Completed matches held back under a skip strategy until the partial matches that started
+    /// before them are gone (see <see cref="Nfa{T}.Emit"/>), in start order; each holds one
+    /// reference on its last binding. Null until the first is held.
     /// </summary>
-    public bool IsEmpty => PartialCount == 0;
+    public List<PendingMatch>? HeldMatches { get; set; }
+
+    /// <summary>
+    /// Nothing held: the key can be forgotten. Between calls a key's buffer nodes are exactly
+    /// those its partial matches and held matches reach, so none of either means nothing in
+    /// the buffer.
+    /// </summary>
+    public bool IsEmpty => PartialCount == 0 && HeldMatches is not { Count: > 0 };
 
     /// <summary>
     /// Replaces the partial matches by <paramref name="next"/>'s (copied: the list is the

@@ -22,6 +22,8 @@ namespace Cep.Engine.Patterns;
 ///          varint step, varint predecessor (−1: first)
 /// varint   partial match count, then per partial match (in start order): varint step,
 ///          varint count, varint waiting, varint binding, varlong start time, varlong start sequence
+/// varint   held match count, then per match held back by a skip strategy: varint binding,
+///          varlong start sequence, varlong time, varlong start time
 /// </code>
 /// Restoring checks the version and the fingerprint: state written by another pattern shape is
 /// refused with an error rather than matched against the wrong steps. (Conditions are code:
@@ -34,18 +36,19 @@ internal sealed class NfaStateSerializer<T>(Nfa<T> nfa, ISerde<T> eventSerde)
 
     private readonly long _fingerprint = Fingerprint(nfa.Shape);
 
-    /// <summary>Writes the state of one key (between two events: only its partial matches hold references).</summary>
+    /// <summary>Writes the state of one key (between two events: only its partial and held matches hold references).</summary>
     public void Serialize(NfaState<T> state, IBufferWriter<byte> output)
     {
         var buffer = state.Buffer;
         var nodes = new List<int>();
         var nodeIds = new Dictionary<int, int>();
         var chain = new Stack<int>();
-        foreach (var s in state.Partials)
+        var held = state.HeldMatches ?? [];
+        foreach (int last in state.Partials.ToArray().Select(s => s.Node).Concat(held.Select(m => m.Node)))
         {
             // Walk back to a binding already numbered, then number the chain oldest first, so
             // every binding comes after its predecessor.
-            for (int n = s.Node; n >= 0 && !nodeIds.ContainsKey(n); n = buffer.Previous(n))
+            for (int n = last; n >= 0 && !nodeIds.ContainsKey(n); n = buffer.Previous(n))
             {
                 chain.Push(n);
             }
@@ -101,6 +104,14 @@ internal sealed class NfaStateSerializer<T>(Nfa<T> nfa, ISerde<T> eventSerde)
             WriteLong(output, nodeIds[s.Node]);
             WriteLong(output, s.StartTimestamp);
             WriteLong(output, s.StartSequence);
+        }
+        WriteLong(output, held.Count);
+        foreach (var m in held)
+        {
+            WriteLong(output, nodeIds[m.Node]);
+            WriteLong(output, m.StartSequence);
+            WriteLong(output, m.Timestamp);
+            WriteLong(output, m.StartTimestamp);
         }
     }
 
@@ -189,6 +200,16 @@ internal sealed class NfaStateSerializer<T>(Nfa<T> nfa, ISerde<T> eventSerde)
             long startSequence = Varint.ReadLong(bytes, ref position);
             partials.Add(new ComputationState(step, count, waiting, node, startTimestamp, startSequence));
         }
+        int heldCount = Count(bytes, ref position);
+        var held = new List<PendingMatch>(heldCount);
+        for (int i = 0; i < heldCount; i++)
+        {
+            int node = nodes[Index(Varint.ReadLong(bytes, ref position), nodeCount, "binding")];
+            long startSequence = Varint.ReadLong(bytes, ref position);
+            long timestamp = Varint.ReadLong(bytes, ref position);
+            long startTimestamp = Varint.ReadLong(bytes, ref position);
+            held.Add(new PendingMatch(node, startSequence, timestamp, startTimestamp));
+        }
         if (position != bytes.Length)
         {
             throw new InvalidDataException($"pattern state has {bytes.Length - position} bytes after its end");
@@ -197,12 +218,17 @@ internal sealed class NfaStateSerializer<T>(Nfa<T> nfa, ISerde<T> eventSerde)
         {
             buffer.Retain(s.Node);
         }
+        foreach (var m in held)
+        {
+            buffer.Retain(m.Node);
+        }
         foreach (int node in created)
         {
-            buffer.Release(node); // every binding is reached by a partial match, so none is freed
+            buffer.Release(node); // every binding is reached by a partial or held match, so none is freed
         }
         created.Clear();
         state.ReplacePartials(partials);
+        state.HeldMatches = held.Count > 0 ? held : null;
     }
 
     /// <summary>FNV-1a over the pattern's shape: stable across processes and runtimes (unlike string.GetHashCode).</summary>

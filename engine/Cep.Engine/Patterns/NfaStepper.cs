@@ -168,7 +168,7 @@ internal struct NfaStepper<T>(Nfa<T> nfa, SharedBuffer<T> buffer, StreamItem<T> 
         if (nfa.Trailing.Length == 0 && nfa.IsAccepting(step, count))
         {
             buffer.Retain(node);
-            completed.Add(new PendingMatch(node, s.StartSequence, item.Timestamp));
+            completed.Add(new PendingMatch(node, s.StartSequence, item.Timestamp, s.StartTimestamp));
         }
         if (count < definition.Max || step < nfa.Steps.Length - 1 || nfa.Trailing.Length > 0)
         {

@@ -17,8 +17,9 @@ internal sealed record ShapeStep(string Name, string Letters, StepKind Kind, Con
 /// The reference for the NFA: enumerates every assignment of input events to steps and keeps
 /// those the rules (stated on <see cref="Nfa{T}"/>) allow, read literally over the events
 /// between two bound ones; then applies the skip strategy by its definition: matches in
-/// emission order (end event, start event, events), each discarded if an earlier emitted match
-/// ended when it had already started and its bound lies past its start. Exponential, for
+/// emission order (end event, start event, events; under a skip strategy by start time
+/// first), each discarded if an earlier emitted match ended when it had already started and
+/// its bound lies past its start. Exponential, for
 /// inputs of a few events. Simple (non-iterative) conditions only.
 /// </summary>
 internal sealed class BruteForceMatcher
@@ -105,7 +106,12 @@ internal sealed class BruteForceMatcher
                 }
             }
         }
-        found.Sort(CompareEmission);
+        // Under a skip strategy a match waits while a partial match that started earlier in time
+        // may still complete (Flink's rule), so matches go out by start time, then as without.
+        bool holds = _skip.ToString() != "NoSkip";
+        found.Sort((a, b) => holds && input[a[0].Index].Time != input[b[0].Index].Time
+            ? input[a[0].Index].Time.CompareTo(input[b[0].Index].Time)
+            : CompareEmission(a, b));
         var emitted = new List<List<(int Index, int Step)>>();
         var result = new List<string>();
         foreach (var match in found)

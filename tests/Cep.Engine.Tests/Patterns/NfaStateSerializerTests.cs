@@ -48,6 +48,40 @@ public sealed class NfaStateSerializerTests
         Assert.True(restored.State.Buffer.IsEmpty);
     }
 
+    /// <summary>
+    /// Under a skip strategy a completed match waits while an earlier-started partial match is
+    /// alive: a b, where b must carry a's digit. After a1 a2 b2, {a2 b2} is held behind a1's
+    /// partial match; that held match is state too.
+    /// </summary>
+    [Fact]
+    public void Held_matches_survive_a_restore()
+    {
+        var pattern = Pattern<string>.Begin("a", AfterMatchSkipStrategy.SkipToNext).Where(e => e.Is('a'))
+            .FollowedBy("b").Where((e, match) => e.Is('b') && e[1] == match.Events("a")[0][1]);
+        var nfa = NfaCompiler.Compile(pattern);
+        var serializer = new NfaStateSerializer<string>(nfa, Serde.Utf8String);
+        string[] input = ["a1", "a2", "b2", "x", "b1"];
+        var original = new Driver(nfa, new NfaState<string>(new SharedBuffer<string>()));
+        for (int i = 0; i < 3; i++)
+        {
+            original.Process(input[i], i + 1);
+        }
+        Assert.Empty(original.Output);
+        Assert.Single(original.State.HeldMatches!);
+        var restored = new Driver(nfa, serializer.Deserialize(Write(serializer, original.State), new SharedBuffer<string>()));
+        Assert.Single(restored.State.HeldMatches!);
+        for (int i = 3; i < input.Length; i++)
+        {
+            original.Process(input[i], i + 1);
+            restored.Process(input[i], i + 1);
+        }
+        original.End();
+        restored.End();
+        Assert.Equal(["{a1 b1}@5", "{a2 b2}@5"], original.Output); // the held one goes out when released, after the earlier-started one
+        Assert.Equal(original.Output, restored.Output);
+        Assert.True(restored.State.Buffer.IsEmpty);
+    }
+
     [Fact]
     public void State_of_another_pattern_shape_is_refused()
     {
@@ -105,7 +139,7 @@ public sealed class NfaStateSerializerTests
         {
             Advance(t - 1);
             nfa.Process(state, StreamItem<string>.Event(e, t), _context, _spare, _completed);
-            Emit();
+            Emit(t);
         }
 
         public void End() => Advance(long.MaxValue);
@@ -119,12 +153,12 @@ public sealed class NfaStateSerializerTests
                 state.Buffer.Release(m.Node);
             }
             _timedOut.Clear();
-            Emit();
+            Emit(time);
         }
 
-        private void Emit()
+        private void Emit(long now)
         {
-            nfa.Emit(state, _completed, _emitted);
+            nfa.Emit(state, _completed, _emitted, now);
             Output.AddRange(_emitted.Select(m => $"{PatternRun.Format(m.Events)}@{m.Timestamp}"));
             _emitted.Clear();
         }
