@@ -19,10 +19,10 @@ namespace Cep.Engine.Patterns;
 /// have no greediness (an optional variable is tried both with and without its row); the
 /// reluctant optional <c>??</c> is rejected, as in Flink SQL.</item>
 /// <item>WITHIN: <c>10m</c>, <c>5s</c>, <c>250ms</c>, <c>1h</c>, <c>2d</c> or <c>INTERVAL '10' MINUTE</c>
-/// (SECOND, MINUTE, HOUR, DAY); a match's last row comes less than this after its first.</item>
+/// (SECOND, MINUTE, HOUR, DAY); a match's last row comes at most this after its first.</item>
 /// <item>AFTER MATCH SKIP PAST LAST ROW | TO NEXT ROW | TO FIRST v | TO LAST v | TO v (= TO LAST v).
-/// Without the clause: SKIP TO NEXT ROW, what Flink SQL does (its planner's default, though the
-/// SQL standard's is PAST LAST ROW).</item>
+/// Without the clause: SKIP PAST LAST ROW, the SQL standard's default (and Calcite's documented
+/// one), which is what Flink's documentation examples without the clause show ("Output Mode").</item>
 /// </list>
 /// Keywords are case-insensitive, variable names case-sensitive. A text that does not parse,
 /// a DEFINE for a variable the pattern lacks, and every fault the compiled pattern would have
@@ -69,7 +69,10 @@ public static class MatchRecognize
         pattern = pattern!.WithSkipStrategy(parsed.Skip);
         if (parsed.Window is { } window)
         {
-            pattern = pattern.Within(window);
+            // WITHIN bounds the time a match spans, end included: a match may span exactly the
+            // interval (the documentation's time-constraint example). A pattern's window
+            // excludes its end (last − first < window), hence one millisecond more.
+            pattern = pattern.Within(window + TimeSpan.FromMilliseconds(1));
         }
 
         // The checks of the whole pattern run when it is compiled; running them now lets their

@@ -71,7 +71,7 @@ internal sealed class MatchRecognizeParser
         {
             throw Fail(_pos, "expected PATTERN ( … ) after AFTER MATCH SKIP");
         }
-        var strategy = skip?.Strategy ?? AfterMatchSkipStrategy.SkipToNext;
+        var strategy = skip?.Strategy ?? AfterMatchSkipStrategy.SkipPastLastEvent;
         if (strategy.StepName is { } target)
         {
             CheckSkipTarget(variables, strategy, target, skip!.Value.TargetPos);

@@ -12,13 +12,10 @@ namespace Cep.Engine.Tests.Patterns;
 /// MEASURES as a selector, against the documented output rows. SQL's navigation maps onto
 /// the conditions' context: inside X's own condition, <c>LAST(X.price, 1)</c> is the last row
 /// bound to X so far (<c>match.Events("X")[^1]</c>, the row being tested is offset 0), and an
-/// aggregate over X adds the row being tested to <c>match.Events("X")</c>. Four documented
-/// outputs disagree with the engine and are skipped, each next to a test pinning what the
-/// engine gives: the aggregation and greedy examples (the engine emits a match as soon as it
-/// completes; Flink holds it back while an earlier-started partial match is alive), the
-/// time-constraint example (its match spans exactly the WITHIN interval, which the window
-/// excludes) and the output-mode example (its single row is SKIP PAST LAST ROW's, not the
-/// default SKIP TO NEXT ROW's).
+/// aggregate over X adds the row being tested to <c>match.Events("X")</c>. What the examples
+/// settle: under a skip strategy a completed match waits for earlier-started partial matches
+/// (aggregation, greedy quantifier), WITHIN includes its end (time constraint), and without
+/// AFTER MATCH the skip is PAST LAST ROW (output mode).
 /// </summary>
 public sealed class MatchRecognizeConformanceTests
 {
@@ -165,44 +162,28 @@ public sealed class MatchRecognizeConformanceTests
 
     /// <summary>
     /// "Time constraint": a drop of more than 10 within an hour; documented as the drop from 15
-    /// (12:00) to 1 (13:00). Skipped: that match spans exactly the hour, and WITHIN here (as
-    /// Flink CEP's within, which times a partial match out when last − first ≥ the window)
-    /// needs it shorter, so the engine gives the drop from 14 (12:20) to 1 instead.
+    /// (12:00) to 1 (13:00). That match spans exactly the hour: WITHIN includes its end.
     /// </summary>
-    [Fact(Skip = "Documented output disagrees with the engine: the documented match spans exactly the WITHIN interval, which the window excludes (see the summary and the report)")]
+    [Fact]
     public void Time_constraint_example_finds_the_drop_within_an_hour()
     {
         Assert.Equal(["'ACME'  '01-Apr-11 13:00:00'  14"], TimeConstraintExample("INTERVAL '1' HOUR"));
-    }
-
-    [Fact]
-    public void Time_constraint_example_as_the_engine_emits_it()
-    {
-        Assert.Equal(["'ACME'  '01-Apr-11 13:00:00'  13"], TimeConstraintExample("INTERVAL '1' HOUR"));
-        // One millisecond more and the documented match fits: the boundary is the only difference.
-        Assert.Equal(["'ACME'  '01-Apr-11 13:00:00'  14"], TimeConstraintExample("3600001ms"));
+        // One millisecond less and that match no longer fits: the drop from 14 (12:20) is found.
+        Assert.Equal(["'ACME'  '01-Apr-11 13:00:00'  13"], TimeConstraintExample("3599999ms"));
         // Without the window, the larger but slower drop from 20 (10:00) to 9 (11:40) is found first.
         Assert.Equal("'ACME'  '01-Apr-11 11:40:00'  11", TimeConstraintExample("2h")[0]);
     }
 
     /// <summary>
-    /// "Output Mode": no AFTER MATCH clause, so the default applies, which this engine takes
-    /// from Flink SQL's planner: SKIP TO NEXT ROW. Documented: one row (10, 13, 11). Skipped:
-    /// under SKIP TO NEXT ROW the matches starting at 12 and at 13 are found too (A increasing,
-    /// B below the last A holds for them as well); the documented single row is what SKIP PAST
-    /// LAST ROW (the SQL standard's default) gives, pinned below.
+    /// "Output Mode": no AFTER MATCH clause, so the default applies: SKIP PAST LAST ROW (the SQL
+    /// standard's). Documented: one row (10, 13, 11). Under SKIP TO NEXT ROW the matches
+    /// starting at 12 and at 13 are found too (A increasing, B below the last A holds for them).
     /// </summary>
-    [Fact(Skip = "Documented output disagrees with the default skip strategy (SKIP TO NEXT ROW gives three rows; see the summary and the report)")]
+    [Fact]
     public void Output_mode_example_gives_one_row_per_match()
     {
         Assert.Equal(["XYZ 10 13 11"], OutputModeExample(""));
-    }
-
-    [Fact]
-    public void Output_mode_example_as_the_engine_emits_it()
-    {
-        Assert.Equal(["XYZ 10 13 11", "XYZ 12 13 11", "XYZ 13 13 11"], OutputModeExample(""));
-        Assert.Equal(["XYZ 10 13 11"], OutputModeExample("AFTER MATCH SKIP PAST LAST ROW"));
+        Assert.Equal(["XYZ 10 13 11", "XYZ 12 13 11", "XYZ 13 13 11"], OutputModeExample("AFTER MATCH SKIP TO NEXT ROW"));
     }
 
     private static List<string> OutputModeExample(string skip)

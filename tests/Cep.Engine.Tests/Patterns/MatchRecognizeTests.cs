@@ -8,18 +8,18 @@ namespace Cep.Engine.Tests.Patterns;
 public sealed class MatchRecognizeTests
 {
     [Theory]
-    [InlineData("PATTERN (A B+ C)", "A B+ C", null, "SkipToNext")]
-    [InlineData("PATTERN (A B* C?) WITHIN 10m", "A B+? C?", 600_000, "SkipToNext")]
-    [InlineData("PATTERN (a b{2} c{2,} d{2,4} e{,3} f{0,3} g{0,} h{1} i{1,1} j{0,1} k)", "a b{2} c{2,} d{2,4} e{1,3}? f{1,3}? g+? h i j? k", null, "SkipToNext")]
-    [InlineData("PATTERN (A B+? C*? D{2,3}? E{3}?)", "A B+ C+? D{2,3} E{3}", null, "SkipToNext")]
-    [InlineData("pattern(A_1 b2)within 5S", "A_1 b2", 5_000, "SkipToNext")]
-    [InlineData("PATTERN (A) WITHIN 250ms", "A", 250, "SkipToNext")]
-    [InlineData("PATTERN (A) WITHIN 1h", "A", 3_600_000, "SkipToNext")]
-    [InlineData("PATTERN (A) WITHIN 2d", "A", 172_800_000, "SkipToNext")]
-    [InlineData("PATTERN (A) WITHIN INTERVAL '10' MINUTE", "A", 600_000, "SkipToNext")]
-    [InlineData("PATTERN (A) within interval '1' hour", "A", 3_600_000, "SkipToNext")]
-    [InlineData("PATTERN (A) WITHIN INTERVAL '0.5' SECOND", "A", 500, "SkipToNext")]
-    [InlineData("PATTERN (A) WITHIN INTERVAL '2' DAY", "A", 172_800_000, "SkipToNext")]
+    [InlineData("PATTERN (A B+ C)", "A B+ C", null, "SkipPastLastEvent")]
+    [InlineData("PATTERN (A B* C?) WITHIN 10m", "A B+? C?", 600_000, "SkipPastLastEvent")]
+    [InlineData("PATTERN (a b{2} c{2,} d{2,4} e{,3} f{0,3} g{0,} h{1} i{1,1} j{0,1} k)", "a b{2} c{2,} d{2,4} e{1,3}? f{1,3}? g+? h i j? k", null, "SkipPastLastEvent")]
+    [InlineData("PATTERN (A B+? C*? D{2,3}? E{3}?)", "A B+ C+? D{2,3} E{3}", null, "SkipPastLastEvent")]
+    [InlineData("pattern(A_1 b2)within 5S", "A_1 b2", 5_000, "SkipPastLastEvent")]
+    [InlineData("PATTERN (A) WITHIN 250ms", "A", 250, "SkipPastLastEvent")]
+    [InlineData("PATTERN (A) WITHIN 1h", "A", 3_600_000, "SkipPastLastEvent")]
+    [InlineData("PATTERN (A) WITHIN 2d", "A", 172_800_000, "SkipPastLastEvent")]
+    [InlineData("PATTERN (A) WITHIN INTERVAL '10' MINUTE", "A", 600_000, "SkipPastLastEvent")]
+    [InlineData("PATTERN (A) within interval '1' hour", "A", 3_600_000, "SkipPastLastEvent")]
+    [InlineData("PATTERN (A) WITHIN INTERVAL '0.5' SECOND", "A", 500, "SkipPastLastEvent")]
+    [InlineData("PATTERN (A) WITHIN INTERVAL '2' DAY", "A", 172_800_000, "SkipPastLastEvent")]
     [InlineData("AFTER MATCH SKIP PAST LAST ROW PATTERN (A B+ C)", "A B+ C", null, "SkipPastLastEvent")]
     [InlineData("PATTERN (A B+ C) WITHIN 1s after match skip to next row", "A B+ C", 1_000, "SkipToNext")]
     [InlineData("PATTERN (A B+ C) AFTER MATCH SKIP TO FIRST B", "A B+ C", null, "SkipToFirst(B)")]
@@ -28,12 +28,12 @@ public sealed class MatchRecognizeTests
     [InlineData("AFTER MATCH SKIP TO NEXT PATTERN (A NEXT+ C)", "A NEXT+ C", null, "SkipToLast(NEXT)")]
     [InlineData("AFTER MATCH SKIP TO LAST PATTERN (A LAST+ C)", "A LAST+ C", null, "SkipToLast(LAST)")]
     [InlineData("PATTERN (A+ B) AFTER MATCH SKIP TO A", "A+ B", null, "SkipToLast(A)")]
-    [InlineData("\n  PATTERN (\n    A\n    B+\n  )\n  WITHIN 10s\n", "A B+", 10_000, "SkipToNext")]
+    [InlineData("\n  PATTERN (\n    A\n    B+\n  )\n  WITHIN 10s\n", "A B+", 10_000, "SkipPastLastEvent")]
     public void Parses(string text, string steps, int? windowMs, string skip)
     {
         var pattern = MatchRecognize.Parse<string>(text);
         Assert.Equal(steps, pattern.ToString());
-        Assert.Equal(windowMs, pattern.Window is { } w ? (int)w.TotalMilliseconds : null);
+        Assert.Equal(windowMs + 1, pattern.Window is { } w ? (int)w.TotalMilliseconds : null); // WITHIN includes its end: the window is one ms longer
         Assert.Equal(skip, pattern.SkipStrategy.ToString());
     }
 
@@ -42,7 +42,7 @@ public sealed class MatchRecognizeTests
     public void Compiles_to_the_fluent_pattern_it_stands_for()
     {
         var text = MatchRecognize.Parse<string>("PATTERN (A B+ C* D{2,3}? E{0,2} F? G{2} H+)");
-        var fluent = Pattern<string>.Begin("A", AfterMatchSkipStrategy.SkipToNext)
+        var fluent = Pattern<string>.Begin("A", AfterMatchSkipStrategy.SkipPastLastEvent)
             .Next("B").OneOrMore().Consecutive().Greedy()
             .Next("C").OneOrMore().Optional().Consecutive().Greedy()
             .Next("D").Times(2, 3).Consecutive()
