@@ -22,6 +22,20 @@ public sealed class PatternOperatorTests
         Assert.Equal(["watermark 1", "{k:a k:b}@2", "watermark 2"], matches);
     }
 
+    /// <summary>
+    /// Under a skip strategy {a2 b2} completes at 3 but waits behind a1's partial match (a b,
+    /// b carrying a's digit); the watermark passes 3 meanwhile. When b1 completes a1's match
+    /// at 11, both go out in start order at 11 — never behind a watermark already sent.
+    /// </summary>
+    [Fact]
+    public void A_held_match_goes_out_when_released_at_that_time()
+    {
+        var pattern = Pattern<string>.Begin("a", AfterMatchSkipStrategy.SkipToNext).Where(e => Kind(e, 'a'))
+            .FollowedBy("b").Where((e, match) => Kind(e, 'b') && e[^1] == match.Events("a")[0][^1]);
+        var (matches, _, _) = Run(pattern, [Ev("k:a1", 1), Ev("k:a2", 2), Ev("k:b2", 3), Wm(5), Ev("k:b1", 11), Wm(12)], complete: false);
+        Assert.Equal(["watermark 5", "{k:a1 k:b1}@11", "{k:a2 k:b2}@11", "watermark 12"], matches);
+    }
+
     [Fact]
     public void Equal_timestamps_keep_their_arrival_order()
     {
