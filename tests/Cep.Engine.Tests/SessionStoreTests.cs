@@ -41,7 +41,7 @@ public sealed class SessionStoreTests
     [Fact]
     public void The_sliding_buffer_keeps_time_order_and_releases_pruned_keys()
     {
-        var buffer = new KeyedEventBuffer<string, int>();
+        var buffer = new KeyedEventBuffer<string, int>(new InMemoryKeyValueStore<string, List<StreamItem<int>>>());
         buffer.Insert("a", StreamItem<int>.Event(1, 10));
         buffer.Insert("a", StreamItem<int>.Event(2, 30));
         var events = buffer.Insert("a", StreamItem<int>.Event(3, 20));
@@ -52,5 +52,19 @@ public sealed class SessionStoreTests
         Assert.Equal(1, buffer.KeyCount);
         buffer.Prune(30);
         Assert.Equal(0, buffer.KeyCount);
+    }
+
+    [Fact]
+    public void A_sliding_buffer_over_a_store_that_already_holds_events_prunes_them()
+    {
+        // As after a restore: the store comes back with the events, the prune heap is rebuilt from it.
+        var store = new InMemoryKeyValueStore<string, List<StreamItem<int>>>();
+        store.Set("a", [StreamItem<int>.Event(1, 10), StreamItem<int>.Event(2, 30)]);
+        store.Set("b", [StreamItem<int>.Event(3, 15)]);
+        var buffer = new KeyedEventBuffer<string, int>(store);
+        buffer.Prune(20);
+        Assert.False(store.TryGet("b", out _));
+        Assert.True(store.TryGet("a", out var events));
+        Assert.Equal([2], events.Select(e => e.Value));
     }
 }

@@ -24,24 +24,25 @@ internal sealed class SlidingWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
     SlidingWindows windows,
     TAgg aggregator,
     Func<IWindowStore<TKey, TAcc>> storeFactory,
+    Func<IKeyValueStore<TKey, List<StreamItem<TIn>>>> eventStoreFactory,
     IObserver<StreamItem<LateEvent<TIn>>> lateOutput) : IObservable<StreamItem<WindowResult<TKey, TOut>>>
     where TKey : notnull
     where TAgg : IEventTimeAggregator<TIn, TAcc, TOut>
 {
     public IDisposable Subscribe(IObserver<StreamItem<WindowResult<TKey, TOut>>> observer) =>
-        new Sink(keySelector, windows, aggregator, storeFactory(), lateOutput, observer).Run(source);
+        new Sink(keySelector, windows, aggregator, storeFactory(), new KeyedEventBuffer<TKey, TIn>(eventStoreFactory()), lateOutput, observer).Run(source);
 
     private sealed class Sink(
         Func<TIn, TKey> keySelector,
         SlidingWindows windows,
         TAgg aggregator,
         IWindowStore<TKey, TAcc> store,
+        KeyedEventBuffer<TKey, TIn> buffer,
         IObserver<StreamItem<LateEvent<TIn>>> lateOutput,
         IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
         : WindowSink<TKey, TIn, TAcc, TOut, TAgg>(keySelector, aggregator, lateOutput, downstream)
     {
         private readonly long _difference = windows.TimeDifferenceMs;
-        private readonly KeyedEventBuffer<TKey, TIn> _buffer = new();
 
         // Starts of the windows holding the current event (reused, so an event does not allocate).
         private readonly List<long> _starts = [];
@@ -58,7 +59,7 @@ internal sealed class SlidingWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
                 ReportLate(item, $"every window holding it closed: watermark {Watermark} passed the last one's end {new Window(t, TimeMath.Add(t, _difference + 1))} + grace ({windows.GraceMs} ms)");
                 return;
             }
-            var events = _buffer.Insert(key, item);
+            var events = buffer.Insert(key, item);
             CollectStartsHolding(events, t);
             foreach (long start in _starts)
             {
@@ -93,7 +94,7 @@ internal sealed class SlidingWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
         {
             CloseFixedSizeWindows(store, _difference + 1, windows.GraceMs, windows.Emit, watermark);
             // An event at s is needed while a window holding it can still be built: the last one, [s + 1, s + d + 1], is s's own right window.
-            _buffer.Prune(watermark == long.MaxValue ? long.MaxValue : TimeMath.Subtract(ClosedThrough, _difference + 1));
+            buffer.Prune(watermark == long.MaxValue ? long.MaxValue : TimeMath.Subtract(ClosedThrough, _difference + 1));
         }
 
         /// <summary>

@@ -5,28 +5,40 @@ namespace Cep.Engine.State;
 /// <summary>
 /// Recent events per key in event-time order (ties in arrival order), for operators that build
 /// new windows from the events already seen (sliding windows). Events are dropped by
-/// <see cref="Prune"/> once too old to matter; a heap of keys by (a lower bound of) their
-/// oldest event time finds the keys to prune without visiting every key. A key whose events
-/// are all pruned is forgotten. Owned by one task.
+/// <see cref="Prune"/> once too old to matter. The events live in a key-value store (one
+/// time-ordered list per key), so they are state like any other; a heap of keys by (a lower
+/// bound of) their oldest event time finds the keys to prune without visiting every key. The
+/// heap is derived from the store: a buffer built over a store that already holds events
+/// (restored state) queues its keys at once. A key whose events are all pruned is removed
+/// from the store. Owned by one task.
 /// </summary>
 internal sealed class KeyedEventBuffer<TKey, T>
     where TKey : notnull
 {
-    private readonly Dictionary<TKey, List<StreamItem<T>>> _events = [];
+    private readonly IKeyValueStore<TKey, List<StreamItem<T>>> _events;
 
     // One entry per key held. Its priority is the key's oldest event time when queued; an
     // out-of-order event may since have gone before it, which only delays that event's pruning.
     private readonly PriorityQueue<TKey, long> _byOldest = new();
+
+    public KeyedEventBuffer(IKeyValueStore<TKey, List<StreamItem<T>>> events)
+    {
+        _events = events;
+        foreach (var (key, held) in events.Entries)
+        {
+            _byOldest.Enqueue(key, held[0].Timestamp);
+        }
+    }
 
     public int KeyCount => _events.Count;
 
     /// <summary>Adds an event after those of equal or earlier time; returns the key's events, in time order.</summary>
     public List<StreamItem<T>> Insert(TKey key, in StreamItem<T> item)
     {
-        if (!_events.TryGetValue(key, out var events))
+        ref var events = ref _events.GetOrAdd(key, out bool added);
+        if (added)
         {
             events = [];
-            _events.Add(key, events);
             _byOldest.Enqueue(key, item.Timestamp);
         }
         if (events.Count == 0 || events[^1].Timestamp <= item.Timestamp)
@@ -46,8 +58,8 @@ internal sealed class KeyedEventBuffer<TKey, T>
         while (_byOldest.TryPeek(out var key, out long oldest) && oldest <= maxTimestamp)
         {
             _byOldest.Dequeue();
-            var events = _events[key];
-            events.RemoveRange(0, UpperBound(events, maxTimestamp));
+            _events.TryGet(key, out var events);
+            events!.RemoveRange(0, UpperBound(events, maxTimestamp));
             if (events.Count == 0)
             {
                 _events.Remove(key);

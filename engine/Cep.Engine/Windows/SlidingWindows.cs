@@ -63,5 +63,5 @@ public sealed record SlidingWindows : IWindowDefinition
 
     IObservable<StreamItem<WindowResult<TKey, TOut>>> IWindowDefinition.Aggregate<TKey, TIn, TAcc, TOut, TAgg>(
         IObservable<StreamItem<TIn>> source, Func<TIn, TKey> keySelector, TAgg aggregator, IObserver<StreamItem<LateEvent<TIn>>> lateOutput) =>
-        new SlidingWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(source, keySelector, this, aggregator, static () => new InMemoryWindowStore<TKey, TAcc>(), lateOutput);
+        new SlidingWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(source, keySelector, this, aggregator, static () => new InMemoryWindowStore<TKey, TAcc>(), static () => new InMemoryKeyValueStore<TKey, List<StreamItem<TIn>>>(), lateOutput);
 }
