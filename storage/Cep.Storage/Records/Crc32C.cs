@@ -11,9 +11,11 @@ namespace Cep.Storage.Records;
 /// </summary>
 public static class Crc32C
 {
-    public static uint Compute(ReadOnlySpan<byte> data)
+    public static uint Compute(ReadOnlySpan<byte> data) => ~Update(~0u, data);
+
+    /// <summary>Continues a running CRC (start from ~0u, finish with ~) over the next bytes, for data read in pieces.</summary>
+    internal static uint Update(uint crc, ReadOnlySpan<byte> data)
     {
-        uint crc = ~0u;
         while (data.Length >= 8)
         {
             crc = BitOperations.Crc32C(crc, BinaryPrimitives.ReadUInt64LittleEndian(data));
@@ -23,6 +25,6 @@ public static class Crc32C
         {
             crc = BitOperations.Crc32C(crc, b);
         }
-        return ~crc;
+        return crc;
     }
 }
