@@ -26,6 +26,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
 {
     public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer)
     {
+        Runtime.QueryContext.RequireNoCheckpoints("pattern");
         var sink = new Sink(keySelector, nfa, options, selector, outputs, observer);
         outputs.Probe.Explainer = sink.Explain;
         return sink.Run(source);

@@ -83,8 +83,11 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
         _gauge = gauge;
     }
 
-    public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer) =>
-        new Sink(this, observer).Run(_left, _right);
+    public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer)
+    {
+        Runtime.QueryContext.RequireNoCheckpoints("stream-stream join");
+        return new Sink(this, observer).Run(_left, _right);
+    }
 
     private sealed class KeyState
     {

@@ -19,7 +19,7 @@ internal sealed class DeadLetterOutput(PartitionedBatches batches, int taskParti
             new("cep.error", Encoding.UTF8.GetBytes(error.Message)),
             new("cep.origin", Encoding.UTF8.GetBytes($"{origin.Topic}/{origin.Partition}/{origin.Offset}")),
         ];
-        batches.For(taskPartition % batches.Partitions).Add(timestamp, key?.ToArray(), value?.ToArray(), headers);
+        batches.For(taskPartition % batches.Partitions)?.Add(timestamp, key?.ToArray(), value?.ToArray(), headers);
     }
 
     public override ValueTask FlushAsync(ITopicLog log) => batches.FlushAsync(log);

@@ -15,6 +15,9 @@ public interface IPartitionCursor
     /// <summary>The offset of the next record.</summary>
     long Position { get; }
 
+    /// <summary>Moves to <paramref name="offset"/> (a restored position); reading goes on from there.</summary>
+    void Seek(long offset);
+
     /// <summary>Reads what is available now (up to about one buffer), calling <paramref name="onRecord"/> per record in offset order; returns the count (0 at the end).</summary>
     int Read(Action<Record> onRecord);
 

@@ -1,29 +1,62 @@
+using System.Buffers.Binary;
+using System.Text;
+using Cep.Engine.State;
 using Cep.Storage.Records;
+using Cep.Storage.State;
 
 namespace Cep.Engine.Runtime;
 
 /// <summary>
 /// One record batch under construction per output partition, appended (and reset) on flush.
 /// Batches are capped so none exceeds the default max.message.bytes. Owned by one task.
+/// <para>
+/// With a producer id (a task whose state is checkpointed), the task writes as an idempotent
+/// producer: every record gets the next sequence number of its partition, and the batches
+/// carry producer id, epoch 0 and their base sequence. The next sequences are checkpointed.
+/// A task restored from a checkpoint re-creates, record for record, what it wrote after that
+/// checkpoint (its output is a function of its input); the records whose sequence the log
+/// already holds for this producer are dropped here, so the output stays exactly once.
+/// </para>
 /// </summary>
-internal sealed class PartitionedBatches(string topic, int partitions)
+internal sealed class PartitionedBatches(string topic, int partitions, long producerId = -1) : ICheckpointed
 {
     private const int MaxBatchBytes = 900 * 1024;
 
     private readonly RecordBatchBuilder?[] _builders = new RecordBatchBuilder?[partitions];
     private readonly List<(int Partition, byte[] Batch)> _full = [];
+    private readonly long[] _nextSequence = new long[partitions];
+
+    // Per partition, the last sequence the log held for this producer when the task was restored: records up to it are not written again.
+    private readonly long[] _inLogThrough = Enumerable.Repeat(-1L, partitions).ToArray();
+    private readonly byte[] _stateKey = Encoding.UTF8.GetBytes($"output/{topic}");
 
     public string Topic => topic;
 
     public int Partitions => partitions;
 
-    public RecordBatchBuilder For(int partition)
+    public string StoreName => TaskState.TaskStore;
+
+    public string Signature => $"output {topic} ({partitions} partitions)";
+
+    /// <summary>The builder to add the next record of <paramref name="partition"/> to (call once per record), or null when the log already has that record.</summary>
+    public RecordBatchBuilder? For(int partition)
     {
+        long sequence = _nextSequence[partition]++;
+        if (sequence <= _inLogThrough[partition])
+        {
+            return null;
+        }
         var builder = _builders[partition] ??= new RecordBatchBuilder();
         if (builder.Count > 0 && builder.EstimatedSize > MaxBatchBytes)
         {
             _full.Add((partition, builder.Build().ToArray()));
             builder.Reset();
+        }
+        if (builder.Count == 0 && producerId >= 0)
+        {
+            builder.ProducerId = producerId;
+            builder.ProducerEpoch = 0;
+            builder.BaseSequence = checked((int)sequence);
         }
         return builder;
     }
@@ -44,6 +77,36 @@ internal sealed class PartitionedBatches(string topic, int partitions)
                 await log.AppendAsync(topic, partition, builder.Build()).ConfigureAwait(false);
                 builder.Reset();
             }
+        }
+    }
+
+    public void WriteCheckpoint(TaskStateDb state)
+    {
+        var value = new byte[8 * partitions];
+        for (int partition = 0; partition < partitions; partition++)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(value.AsSpan(8 * partition), _nextSequence[partition]);
+        }
+        state.Put(StoreName, _stateKey, value);
+    }
+
+    public void Restore(TaskStateDb state)
+    {
+        if (state.Get(StoreName, _stateKey) is { } value)
+        {
+            for (int partition = 0; partition < partitions; partition++)
+            {
+                _nextSequence[partition] = BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(8 * partition));
+            }
+        }
+    }
+
+    /// <summary>Learns, per partition, how far the log already has this producer's records (after a restore, before the first record).</summary>
+    public void SkipWhatTheLogHas(ITopicLog log)
+    {
+        for (int partition = 0; partition < partitions; partition++)
+        {
+            _inLogThrough[partition] = log.LastSequence(topic, partition, producerId);
         }
     }
 }

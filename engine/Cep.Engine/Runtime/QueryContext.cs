@@ -1,6 +1,8 @@
 using Cep.Engine.Serdes;
+using Cep.Engine.State;
 using Cep.Engine.Time;
 using Cep.Storage.Records;
+using Microsoft.Extensions.Logging;
 
 namespace Cep.Engine.Runtime;
 
@@ -28,6 +30,11 @@ public sealed class QueryContext
         Partition = partition;
         Options = options;
         _log = log;
+        if (options.StateDirectory is { } stateDirectory)
+        {
+            State = new TaskState(queryName, partition, Path.Combine(stateDirectory, queryName, $"task-{partition}"), options.KeepCheckpoints,
+                options.LoggerFactory.CreateLogger("Cep.Engine.Runtime.TaskState"));
+        }
         if (options.OnBadRecord == ErrorPolicy.DeadLetter)
         {
             string topic = options.DeadLetterTopic ?? throw new ArgumentException("ErrorPolicy.DeadLetter needs a DeadLetterTopic", nameof(options));
@@ -49,7 +56,20 @@ public sealed class QueryContext
 
     internal IReadOnlyList<TaskOutput> Outputs => _outputs;
 
+    /// <summary>The batches of every topic the task writes (outputs, repartition topics, dead letters).</summary>
+    internal IEnumerable<PartitionedBatches> Batches => _batchesByTopic.Values;
+
     internal DeadLetterOutput? DeadLetters { get; }
+
+    /// <summary>The task's checkpointed state, when <see cref="QueryOptions.StateDirectory"/> is set.</summary>
+    internal TaskState? State { get; }
+
+    /// <summary>
+    /// The producer id this task writes its outputs with: a stable hash of query name and task,
+    /// so a restarted task is the same producer and the log can tell its re-created records
+    /// from new ones. Only tasks with checkpointed state write as idempotent producers.
+    /// </summary>
+    internal long ProducerId => State is null ? -1 : ProducerIds.For(QueryName, Partition);
 
     /// <summary>Where operators built now send user-code failures: the running definition's dead letters under ErrorPolicy.DeadLetter, else null (stop).</summary>
     internal static DeadLetterOutput? CurrentDeadLetters => _current?.DeadLetters;
@@ -57,6 +77,34 @@ public sealed class QueryContext
     /// <summary>The running definition's logger factory, or none outside a query run by the runner.</summary>
     internal static Microsoft.Extensions.Logging.ILoggerFactory CurrentLoggerFactory =>
         _current?.Options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;
+
+    /// <summary>
+    /// A window store for an operator built now: checkpointed in the running definition's task
+    /// state when it has one, else in memory.
+    /// </summary>
+    internal static IWindowStore<TKey, TValue> WindowStore<TKey, TValue>()
+        where TKey : notnull
+    {
+        if (_current?.State is not { } state)
+        {
+            return new InMemoryWindowStore<TKey, TValue>();
+        }
+        var store = new PersistentWindowStore<TKey, TValue>(state.NextName("window"), StateSerde.For<TKey>(), StateSerde.For<TValue>());
+        state.Register(store);
+        return store;
+    }
+
+    /// <summary>
+    /// Called by operators whose state is not checkpointed yet: with checkpointing on, building
+    /// one is an error (a restore would silently lose its state), naming the operator.
+    /// </summary>
+    internal static void RequireNoCheckpoints(string operatorName)
+    {
+        if (_current is { State: not null } context)
+        {
+            throw new NotSupportedException($"query '{context.QueryName}': the {operatorName} operator does not checkpoint its state yet; run the query without QueryOptions.StateDirectory");
+        }
+    }
 
     internal static QueryContext Current => _current
         ?? throw new InvalidOperationException("To(...) writes to the log only inside a query definition run by the query runner");
@@ -81,6 +129,11 @@ public sealed class QueryContext
     internal void AddOutput<T, TKey>(Stream<T> stream, string topic, ISerde<T> valueSerde, Func<T, TKey>? keySelector, ISerde<TKey>? keySerde, bool carryWatermarks = false)
     {
         var output = new TopicOutput<T, TKey>(BatchesFor(topic), Partition, valueSerde, keySelector, keySerde, carryWatermarks);
+        if (carryWatermarks && State is not null)
+        {
+            output.StateKey = System.Text.Encoding.UTF8.GetBytes(State.NextName($"carried-watermark/{topic}"));
+            State.Register(output);
+        }
         _outputs.Add(output);
         stream.Subscribe(output);
     }
@@ -106,6 +159,7 @@ public sealed class QueryContext
             _log.OpenCursor(topic, Partition, 0), group: _repartitions, endOffset: long.MaxValue, decode,
             WatermarkStrategy<T>.ForMonotonicTimestamps(), new UpstreamWatermarks(partitions));
         _inputs.Add(input);
+        State?.Register(input);
         return Streams.FromItems(input.Source);
     }
 
@@ -120,6 +174,7 @@ public sealed class QueryContext
         var strategy = watermarks ?? WatermarkStrategy<T>.ForMonotonicTimestamps();
         var input = new TopicInput<T>(_log.OpenCursor(topic, Partition, 0), group: 0, end, decode, strategy) { Idleness = strategy.Idleness };
         _inputs.Add(input);
+        State?.Register(input);
         return Streams.FromItems(input.Source);
     }
 
@@ -127,8 +182,9 @@ public sealed class QueryContext
     {
         if (!_batchesByTopic.TryGetValue(topic, out var batches))
         {
-            batches = new PartitionedBatches(topic, _log.PartitionCount(topic));
+            batches = new PartitionedBatches(topic, _log.PartitionCount(topic), ProducerId);
             _batchesByTopic[topic] = batches;
+            State?.Register(batches);
         }
         return batches;
     }

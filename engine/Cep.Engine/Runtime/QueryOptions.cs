@@ -26,6 +26,20 @@ public sealed record QueryOptions
     /// <summary>Records pushed through the graph between output flushes: the bound on buffered output (backpressure).</summary>
     public int MaxRecordsPerIteration { get; init; } = 10_000;
 
+    /// <summary>
+    /// Where tasks keep their state (RocksDB, checkpoints under <c>&lt;dir&gt;/&lt;query&gt;/task-&lt;n&gt;</c>);
+    /// null: state in memory only, and a restarted query starts again from offset zero. With a
+    /// directory, a restarted query resumes from its last checkpoint and writes its outputs
+    /// exactly once (as an idempotent producer).
+    /// </summary>
+    public string? StateDirectory { get; init; }
+
+    /// <summary>How often a task checkpoints (it also does on graceful stop and at the end of a bounded run).</summary>
+    public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How many complete checkpoints each task keeps.</summary>
+    public int KeepCheckpoints { get; init; } = 3;
+
     /// <summary>Where the query's operators log (e.g. a pattern's partial-match cap biting); none by default.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

@@ -16,37 +16,109 @@ namespace Cep.Engine.Runtime;
 /// idleness, else QueryOptions.InputIdleness),
 /// so the order is a function of the input logs: a replay produces the same output. A
 /// group's watermark is the minimum over its non-idle inputs and is pushed into each of
-/// them after every iteration. Outputs are appended (and acknowledged) before more input is
+/// them right after the event that advanced it — not once per iteration, whose size depends
+/// on how much input was available: then where watermarks fall among the events, and so the
+/// order in which different operators' results interleave in an output, depends only on the
+/// input logs (a restored or replayed task writes the same records in the same order).
+/// Outputs are appended (and acknowledged) before more input is
 /// read, which bounds buffered output: a slow log slows the task. In a bounded run a group
 /// completes (its windows close) once all its inputs are finished and drained, and the task
-/// ends when every group has. Owned by one thread of control.
+/// ends when every group has.
+/// <para>
+/// With checkpointed state (<see cref="QueryContext.State"/>): before the first event the
+/// task restores its newest checkpoint (operator state, input offsets, watermarks, output
+/// sequences), tells its outputs how far the log already has their records, and pushes the
+/// restored watermarks. Between iterations — no event in flight, outputs appended — it
+/// checkpoints every <see cref="QueryOptions.CheckpointInterval"/>, when cancelled (graceful
+/// stop) and when a bounded run ends; never after a bad record stopped it (a restart must
+/// meet that record again).
+/// </para>
+/// Owned by one thread of control.
 /// </summary>
-internal sealed class StreamTask(QueryContext context)
+internal sealed class StreamTask
 {
-    private readonly QueryOptions _options = context.Options;
-    private readonly TaskContextServices _services = new(context.Options, context.DeadLetters);
-    private readonly Dictionary<int, long> _groupWatermarks = [];
+    private readonly QueryContext _context;
+    private readonly QueryOptions _options;
+    private readonly TaskContextServices _services;
+    private readonly GroupWatermarks _groupWatermarks = new();
     private readonly HashSet<int> _completedGroups = [];
+    private long _lastCheckpointTicks = Stopwatch.GetTimestamp();
+
+    public StreamTask(QueryContext context)
+    {
+        _context = context;
+        _options = context.Options;
+        _services = new TaskContextServices(context.Options, context.DeadLetters);
+        context.State?.Register(_groupWatermarks);
+    }
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         try
         {
+            Restore();
             await RunLoopAsync(cancellationToken).ConfigureAwait(false);
+            Checkpoint();
+        }
+        catch (OperationCanceledException) when (_context.State is not null && _services.StopError is null)
+        {
+            Checkpoint(); // cancelled between iterations: a consistent point
+            throw;
         }
         catch (Exception e) when (e is not OperationCanceledException and not QueryFailedException)
         {
-            throw new QueryFailedException(context.QueryName, context.Partition, e);
+            throw new QueryFailedException(_context.QueryName, _context.Partition, e);
+        }
+        finally
+        {
+            _context.State?.Dispose();
+        }
+    }
+
+    private void Restore()
+    {
+        if (_context.State is not { } state)
+        {
+            return;
+        }
+        state.Restore();
+        foreach (var batches in _context.Batches)
+        {
+            batches.SkipWhatTheLogHas(_context.Log);
+        }
+        foreach (var (group, watermark) in _groupWatermarks.All)
+        {
+            foreach (var input in _context.Inputs.Where(i => i.Group == group))
+            {
+                input.PushPunctuation(StreamItemKind.Watermark, watermark);
+            }
+        }
+    }
+
+    private void Checkpoint()
+    {
+        if (_context.State is { } state && _services.StopError is null)
+        {
+            state.Checkpoint();
+            _lastCheckpointTicks = Stopwatch.GetTimestamp();
+        }
+    }
+
+    private void CheckpointIfDue()
+    {
+        if (_context.State is not null && Stopwatch.GetElapsedTime(_lastCheckpointTicks) >= _options.CheckpointInterval)
+        {
+            Checkpoint();
         }
     }
 
     private async Task RunLoopAsync(CancellationToken cancellationToken)
     {
-        if (context.Inputs.Count == 0)
+        if (_context.Inputs.Count == 0)
         {
-            throw new InvalidOperationException($"query '{context.QueryName}' reads no topic");
+            throw new InvalidOperationException($"query '{_context.QueryName}' reads no topic");
         }
-        var groups = context.Inputs.GroupBy(i => i.Group).Select(g => g.ToList()).ToList();
+        var groups = _context.Inputs.GroupBy(i => i.Group).Select(g => g.ToList()).ToList();
         while (true)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -62,9 +134,10 @@ internal sealed class StreamTask(QueryContext context)
                 AdvanceWatermark(group);
             }
             await FlushAsync().ConfigureAwait(false);
-            if (_services.StopError is { } stop && context.Inputs.All(i => i.Buffered == 0))
+            CheckpointIfDue();
+            if (_services.StopError is { } stop && _context.Inputs.All(i => i.Buffered == 0))
             {
-                throw new QueryFailedException(context.QueryName, context.Partition, stop);
+                throw new QueryFailedException(_context.QueryName, _context.Partition, stop);
             }
             if (await CompleteFinishedGroupsAsync(groups).ConfigureAwait(false))
             {
@@ -113,6 +186,7 @@ internal sealed class StreamTask(QueryContext context)
             next.PushHead();
             pushed++;
             Refill(next);
+            AdvanceWatermark(group);
         }
         return pushed;
     }
@@ -129,11 +203,11 @@ internal sealed class StreamTask(QueryContext context)
                 any = true;
             }
         }
-        long current = _groupWatermarks.GetValueOrDefault(group[0].Group, long.MinValue);
+        long current = _groupWatermarks.Of(group[0].Group);
         // long.MaxValue is an end marker, not a watermark: completion closes the windows instead.
         if (any && watermark > current && watermark != long.MinValue && watermark != long.MaxValue)
         {
-            _groupWatermarks[group[0].Group] = watermark;
+            _groupWatermarks.Set(group[0].Group, watermark);
             foreach (var input in group)
             {
                 input.PushPunctuation(StreamItemKind.Watermark, watermark);
@@ -162,26 +236,26 @@ internal sealed class StreamTask(QueryContext context)
 
     private async Task FlushAsync()
     {
-        foreach (var output in context.Outputs)
+        foreach (var output in _context.Outputs)
         {
-            await output.FlushAsync(context.Log).ConfigureAwait(false);
+            await output.FlushAsync(_context.Log).ConfigureAwait(false);
         }
     }
 
     private void ThrowIfFailed()
     {
-        foreach (var output in context.Outputs)
+        foreach (var output in _context.Outputs)
         {
             if (output.Error is { } error)
             {
-                throw new QueryFailedException(context.QueryName, context.Partition, error);
+                throw new QueryFailedException(_context.QueryName, _context.Partition, error);
             }
         }
     }
 
     private async Task WaitForInputAsync(CancellationToken cancellationToken)
     {
-        var waiting = context.Inputs.Where(i => i.Buffered == 0 && !i.IsFinished(_options.StopAtEnd)).ToList();
+        var waiting = _context.Inputs.Where(i => i.Buffered == 0 && !i.IsFinished(_options.StopAtEnd)).ToList();
         if (waiting.Count == 0)
         {
             return;
@@ -189,7 +263,7 @@ internal sealed class StreamTask(QueryContext context)
         // Wake at least every idleness period, so an input can turn idle and release the merge;
         // the waits left over are cancelled, so an idle task does not pile them up.
         using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        wake.CancelAfter(context.Inputs.Min(i => i.Idleness ?? _options.InputIdleness));
+        wake.CancelAfter(_context.Inputs.Min(i => i.Idleness ?? _options.InputIdleness));
         var waits = waiting.Select(i => i.Cursor.WaitForDataAsync(wake.Token)).ToList();
         await Task.WhenAny(waits).ConfigureAwait(false);
         wake.Cancel();

@@ -1,6 +1,10 @@
+using System.Buffers.Binary;
 using System.Reactive.Subjects;
+using System.Text;
+using Cep.Engine.State;
 using Cep.Engine.Time;
 using Cep.Storage.Records;
+using Cep.Storage.State;
 
 namespace Cep.Engine.Runtime;
 
@@ -9,7 +13,12 @@ namespace Cep.Engine.Runtime;
 /// the event time from the strategy's assigner or the record timestamp, queues the events in
 /// offset order and pushes them into the graph through a subject when the task's merge picks
 /// them. A source topic's watermark comes from the strategy; a repartition topic's from the
-/// watermark records its upstream tasks write (<see cref="UpstreamWatermarks"/>). Owned by one task.
+/// watermark records its upstream tasks write (<see cref="UpstreamWatermarks"/>).
+/// Checkpointed (in the task store): the offset to resume from (the first event not yet pushed
+/// into the graph), the offset read up to, the watermark generator's and the upstream tasks'
+/// watermarks. Records between the two offsets are read again after a restore; a bad one
+/// among them was already dead-lettered before the checkpoint, so it is not sent again.
+/// Owned by one task.
 /// </summary>
 internal sealed class TopicInput<T>(
     IPartitionCursor cursor,
@@ -17,11 +26,22 @@ internal sealed class TopicInput<T>(
     long endOffset,
     Func<Record, T> decode,
     WatermarkStrategy<T> strategy,
-    UpstreamWatermarks? upstream = null) : TaskInput(cursor, group)
+    UpstreamWatermarks? upstream = null) : TaskInput(cursor, group), ICheckpointed
 {
     private readonly Queue<StreamItem<T>> _queue = new();
     private readonly Func<T, long>? _timestampOf = strategy.TimestampAssigner;
     private readonly WatermarkGenerator _generator = strategy.CreateGenerator();
+    private readonly byte[] _stateKey = Encoding.UTF8.GetBytes($"input/{cursor.Topic}/{cursor.Partition}");
+
+    // Bad records below this offset were dead-lettered before the restored checkpoint.
+    private long _deadLetteredBefore = long.MinValue;
+
+    // Upstream watermarks read behind events still queued: each applies once the events
+    // before it are pushed (After = events enqueued before it), so the input's watermark
+    // never passes an event that has not gone into the graph.
+    private readonly Queue<(long After, int Task, long Watermark)> _pendingUpstream = new();
+    private long _enqueued;
+    private long _pushed;
 
     public override long Watermark => upstream?.Current ?? _generator.Current;
 
@@ -40,9 +60,17 @@ internal sealed class TopicInput<T>(
         {
             return; // the query stops at the bad record: nothing after it is decoded
         }
-        if (upstream is not null && record.HeaderCount > 0 && WatermarkRecord(record) is { } watermark)
+        if (upstream is not null && record.HeaderCount > 0 && WatermarkRecord(record) is { } marker)
         {
-            upstream.Update(watermark);
+            var (task, watermark) = UpstreamWatermarks.Decode(marker);
+            if (_pushed == _enqueued)
+            {
+                upstream.Update(task, watermark);
+            }
+            else
+            {
+                _pendingUpstream.Enqueue((_enqueued, task, watermark));
+            }
             return;
         }
         var origin = new EventOrigin(Cursor.Topic, Cursor.Partition, record.Offset);
@@ -55,10 +83,14 @@ internal sealed class TopicInput<T>(
         }
         catch (Exception e)
         {
-            services.OnBadRecord(origin, record.Key, record.Value, record.Timestamp, e);
+            if (record.Offset >= _deadLetteredBefore)
+            {
+                services.OnBadRecord(origin, record.Key, record.Value, record.Timestamp, e);
+            }
             return;
         }
         _queue.Enqueue(StreamItem<T>.Event(value, timestamp, origin, record.HeaderCount > 0 ? record.GetHeaders() : null));
+        _enqueued++;
     });
 
     public override void PushHead()
@@ -66,6 +98,12 @@ internal sealed class TopicInput<T>(
         var item = _queue.Dequeue();
         _generator.OnEvent(item.Timestamp);
         Source.OnNext(item);
+        _pushed++;
+        while (_pendingUpstream.TryPeek(out var pending) && pending.After <= _pushed)
+        {
+            _pendingUpstream.Dequeue();
+            upstream!.Update(pending.Task, pending.Watermark);
+        }
     }
 
     public override void PushPunctuation(StreamItemKind kind, long timestamp) => Source.OnNext(kind switch
@@ -76,6 +114,43 @@ internal sealed class TopicInput<T>(
     });
 
     public override void Complete() => Source.OnCompleted();
+
+    public string StoreName => TaskState.TaskStore;
+
+    public string Signature => $"input {Cursor.Topic}/{Cursor.Partition} of {typeof(T).FullName}";
+
+    public void WriteCheckpoint(TaskStateDb state)
+    {
+        long[] upstreamWatermarks = upstream?.Watermarks ?? [];
+        var value = new byte[8 * (3 + upstreamWatermarks.Length)];
+        var span = value.AsSpan();
+        BinaryPrimitives.WriteInt64BigEndian(span, _queue.Count > 0 ? _queue.Peek().Origin.Offset : Cursor.Position);
+        BinaryPrimitives.WriteInt64BigEndian(span[8..], Cursor.Position);
+        BinaryPrimitives.WriteInt64BigEndian(span[16..], _generator.MaxTimestamp);
+        for (int i = 0; i < upstreamWatermarks.Length; i++)
+        {
+            BinaryPrimitives.WriteInt64BigEndian(span[(24 + (8 * i))..], upstreamWatermarks[i]);
+        }
+        state.Put(StoreName, _stateKey, value);
+    }
+
+    public void Restore(TaskStateDb state)
+    {
+        if (state.Get(StoreName, _stateKey) is not { } value)
+        {
+            return;
+        }
+        Cursor.Seek(BinaryPrimitives.ReadInt64BigEndian(value));
+        _deadLetteredBefore = BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(8));
+        _generator.MaxTimestamp = BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(16));
+        if (upstream is not null)
+        {
+            for (int i = 0; i < upstream.Watermarks.Length; i++)
+            {
+                upstream.Watermarks[i] = BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(24 + (8 * i)));
+            }
+        }
+    }
 
     private static byte[]? WatermarkRecord(Record record)
     {

@@ -1,6 +1,9 @@
 using System.Buffers;
+using System.Buffers.Binary;
 using Cep.Engine.Serdes;
+using Cep.Engine.State;
 using Cep.Storage.Records;
+using Cep.Storage.State;
 using Cep.Storage.Topics;
 
 namespace Cep.Engine.Runtime;
@@ -20,7 +23,7 @@ internal sealed class TopicOutput<T, TKey>(
     ISerde<T> valueSerde,
     Func<T, TKey>? keySelector,
     ISerde<TKey>? keySerde,
-    bool carryWatermarks = false) : TaskOutput, IObserver<StreamItem<T>>
+    bool carryWatermarks = false) : TaskOutput, IObserver<StreamItem<T>>, ICheckpointed
 {
     private readonly ArrayBufferWriter<byte> _key = new();
     private readonly ArrayBufferWriter<byte> _value = new();
@@ -48,17 +51,42 @@ internal sealed class TopicOutput<T, TKey>(
             if (keySelector is null)
             {
                 partition = taskPartition % batches.Partitions;
-                batches.For(partition).AddWithoutKey(item.Timestamp, _value.WrittenSpan, item.Headers);
+                batches.For(partition)?.AddWithoutKey(item.Timestamp, _value.WrittenSpan, item.Headers);
                 return;
             }
             _key.ResetWrittenCount();
             keySerde!.Serialize(keySelector(item.Value), _key);
             partition = Murmur2Partitioner.Partition(_key.WrittenSpan, batches.Partitions);
-            batches.For(partition).Add(item.Timestamp, _key.WrittenSpan, _value.WrittenSpan, item.Headers);
+            batches.For(partition)?.Add(item.Timestamp, _key.WrittenSpan, _value.WrittenSpan, item.Headers);
         }
         catch (Exception e)
         {
             Error = new OperatorException($"To({batches.Topic})", item.Origin, e);
+        }
+    }
+
+    public string StoreName => TaskState.TaskStore;
+
+    public string Signature => $"watermarks carried to {batches.Topic}";
+
+    /// <summary>Where the carried watermark's state is checkpointed (set when the task checkpoints and the output carries watermarks).</summary>
+    public byte[] StateKey { get; set; } = [];
+
+    public void WriteCheckpoint(TaskStateDb state)
+    {
+        var value = new byte[16];
+        BinaryPrimitives.WriteInt64BigEndian(value, _writtenWatermark);
+        BinaryPrimitives.WriteInt64BigEndian(value.AsSpan(8), _lastTimestamp);
+        state.Put(StoreName, StateKey, value);
+    }
+
+    public void Restore(TaskStateDb state)
+    {
+        if (state.Get(StoreName, StateKey) is { } value)
+        {
+            _writtenWatermark = BinaryPrimitives.ReadInt64BigEndian(value);
+            _watermark = _writtenWatermark;
+            _lastTimestamp = BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(8));
         }
     }
 
@@ -74,7 +102,7 @@ internal sealed class TopicOutput<T, TKey>(
             RecordHeader[] headers = [new(UpstreamWatermarks.Header, marker)];
             for (int partition = 0; partition < batches.Partitions; partition++)
             {
-                batches.For(partition).Add(_lastTimestamp, null, null, headers);
+                batches.For(partition)?.Add(_lastTimestamp, null, null, headers);
             }
             _writtenWatermark = _watermark;
         }

@@ -13,21 +13,23 @@ internal sealed class UpstreamWatermarks(int upstreamTasks)
 {
     public const string Header = "cep.watermark";
 
-    private readonly long[] _watermarks = Enumerable.Repeat(long.MinValue, upstreamTasks).ToArray();
+    /// <summary>Each upstream task's watermark (long.MinValue before its first); checkpointed with the input.</summary>
+    public long[] Watermarks { get; } = Enumerable.Repeat(long.MinValue, upstreamTasks).ToArray();
 
-    public long Current => _watermarks.Min();
+    public long Current => Watermarks.Min();
 
-    public bool AllEnded => _watermarks.All(w => w == long.MaxValue);
+    public bool AllEnded => Watermarks.All(w => w == long.MaxValue);
 
     public static byte[] Encode(int task, long watermark) =>
         Encoding.ASCII.GetBytes($"{task.ToString(CultureInfo.InvariantCulture)}:{watermark.ToString(CultureInfo.InvariantCulture)}");
 
-    public void Update(ReadOnlySpan<byte> value)
+    /// <summary>Reads a watermark record's value: the upstream task and its watermark.</summary>
+    public static (int Task, long Watermark) Decode(ReadOnlySpan<byte> value)
     {
         string text = Encoding.ASCII.GetString(value);
         int colon = text.IndexOf(':');
-        int task = int.Parse(text.AsSpan(0, colon), CultureInfo.InvariantCulture);
-        long watermark = long.Parse(text.AsSpan(colon + 1), CultureInfo.InvariantCulture);
-        _watermarks[task] = Math.Max(_watermarks[task], watermark);
+        return (int.Parse(text.AsSpan(0, colon), CultureInfo.InvariantCulture), long.Parse(text.AsSpan(colon + 1), CultureInfo.InvariantCulture));
     }
+
+    public void Update(int task, long watermark) => Watermarks[task] = Math.Max(Watermarks[task], watermark);
 }

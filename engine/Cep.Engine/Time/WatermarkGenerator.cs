@@ -3,16 +3,17 @@ namespace Cep.Engine.Time;
 /// <summary>The running watermark of one input: max timestamp seen − delay − 1. Owned by one task.</summary>
 internal sealed class WatermarkGenerator(long maxOutOfOrdernessMs)
 {
-    private long _maxTimestamp = long.MinValue;
+    /// <summary>The highest event time seen (long.MinValue before any): all the generator knows, so all a checkpoint keeps.</summary>
+    public long MaxTimestamp { get; set; } = long.MinValue;
 
     /// <summary>long.MinValue until the first event.</summary>
-    public long Current => _maxTimestamp == long.MinValue ? long.MinValue : _maxTimestamp - maxOutOfOrdernessMs - 1;
+    public long Current => MaxTimestamp == long.MinValue ? long.MinValue : MaxTimestamp - maxOutOfOrdernessMs - 1;
 
     public void OnEvent(long timestamp)
     {
-        if (timestamp > _maxTimestamp)
+        if (timestamp > MaxTimestamp)
         {
-            _maxTimestamp = timestamp;
+            MaxTimestamp = timestamp;
         }
     }
 }

@@ -51,7 +51,7 @@ public sealed record TimeWindows : IWindowDefinition
 
     IObservable<StreamItem<WindowResult<TKey, TOut>>> IWindowDefinition.Aggregate<TKey, TIn, TAcc, TOut, TAgg>(
         IObservable<StreamItem<TIn>> source, Func<TIn, TKey> keySelector, TAgg aggregator, IObserver<StreamItem<LateEvent<TIn>>> lateOutput) =>
-        new WindowAggregateOperator<TKey, TIn, TAcc, TOut, TAgg>(source, keySelector, this, aggregator, static () => new InMemoryWindowStore<TKey, TAcc>(), lateOutput);
+        new WindowAggregateOperator<TKey, TIn, TAcc, TOut, TAgg>(source, keySelector, this, aggregator, static () => Runtime.QueryContext.WindowStore<TKey, TAcc>(), lateOutput);
 
     /// <summary>The start of the last window holding <paramref name="timestamp"/> (windows hold it from there back, one advance apart, while start > timestamp − size).</summary>
     internal long LastStart(long timestamp) => timestamp - Mod(timestamp, AdvanceMs);

@@ -18,34 +18,6 @@ public sealed class QueryRunnerTests
 
     public sealed record Order(string Customer, int Amount, long At);
 
-    private static async Task Produce(TopicStore store, string topic, IEnumerable<(string? Key, string Value, long Timestamp)> records)
-    {
-        foreach (var (key, value, timestamp) in records)
-        {
-            int partition = key is null ? 0 : Murmur2Partitioner.Partition(Encoding.UTF8.GetBytes(key), store.PartitionCount(topic));
-            var builder = new RecordBatchBuilder();
-            builder.Add(timestamp, key is null ? null : Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
-            await store.GetPartition(topic, partition).AppendAsync(builder.Build().ToArray());
-        }
-    }
-
-    private static List<(string? Key, string? Value, long Timestamp, RecordHeader[] Headers)> Consume(TopicStore store, string topic)
-    {
-        var records = new List<(string?, string?, long, RecordHeader[])>();
-        for (int p = 0; p < store.PartitionCount(topic); p++)
-        {
-            var log = store.GetPartition(topic, p);
-            foreach (var batch in RecordBatch.ReadAll(log.Read(0, 1 << 24).Records))
-            {
-                foreach (var record in batch)
-                {
-                    records.Add((Text(record.Key), Text(record.Value), record.Timestamp, record.GetHeaders()));
-                }
-            }
-        }
-        return records;
-    }
-
     /// <summary>The query both windowed tests run: each customer's spend per minute, as "customer,windowStart,sum", keyed by customer.</summary>
     private static void SumPerMinute(KeyedStream<string, Order> orders, string output) =>
         orders.Window(TimeWindows.Tumbling(TimeSpan.FromMinutes(1)))
@@ -60,8 +32,6 @@ public sealed class QueryRunnerTests
         .Order()
         .ToList();
 
-    private static string? Text(ReadOnlyMemory<byte>? bytes) => bytes is { } b ? Encoding.UTF8.GetString(b.Span) : null;
-
     [Fact]
     public async Task A_windowed_count_over_a_partitioned_topic_writes_the_expected_rows()
     {
@@ -74,13 +44,13 @@ public sealed class QueryRunnerTests
         var orders = Enumerable.Range(0, 600)
             .Select(i => new Order(customers[random.Next(customers.Length)], random.Next(1, 100), Start.ToUnixTimeMilliseconds() + i * 1000 + random.Next(0, 3000)))
             .ToList();
-        await Produce(store, "orders", orders.Select(o => ((string?)o.Customer, JsonSerializer.Serialize(o, JsonSerializerOptions.Web), o.At)));
+        await TopicData.Produce(store, "orders", orders.Select(o => ((string?)o.Customer, JsonSerializer.Serialize(o, JsonSerializerOptions.Web), o.At)));
 
         await QueryRunner.RunAsync("spend", query => SumPerMinute(
             query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(5)).WithTimestampAssigner(o => o.At))
                 .KeyBy(o => o.Customer), "spend-per-minute"), new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
 
-        var output = Consume(store, "spend-per-minute");
+        var output = TopicData.Consume(store, "spend-per-minute");
         Assert.Equal(ExpectedSumsPerMinute(orders), output.Select(r => r.Value!).Order().ToList());
         Assert.All(output, r => Assert.Equal(r.Key, r.Value!.Split(',')[0]));
         Assert.All(output, r => Assert.Equal(long.Parse(r.Value!.Split(',')[1]) + Minute - 1, r.Timestamp));
@@ -93,12 +63,12 @@ public sealed class QueryRunnerTests
         using var store = TopicStore.Open(directory.Path);
         store.CreateTopic("orders", 1);
         store.CreateTopic("out", 1);
-        await Produce(store, "orders", [(null, """{"customer":"a","amount":1,"at":1}""", 1), (null, "not json", 2)]);
+        await TopicData.Produce(store, "orders", [(null, """{"customer":"a","amount":1,"at":1}""", 1), (null, "not json", 2)]);
         var error = await Assert.ThrowsAsync<QueryFailedException>(() => QueryRunner.RunAsync("q", query =>
             query.Topic("orders", Serde.Json<Order>()).Select(o => o.Customer).To("out", Serde.Utf8String),
             new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true }));
         Assert.StartsWith("query 'q' task 0 stopped: cannot read the record at orders/0 offset 1: not a valid Order in JSON", error.Message);
-        Assert.Equal(["a"], Consume(store, "out").Select(r => r.Value));
+        Assert.Equal(["a"], TopicData.Consume(store, "out").Select(r => r.Value));
     }
 
     [Fact]
@@ -109,15 +79,15 @@ public sealed class QueryRunnerTests
         store.CreateTopic("orders", 1);
         store.CreateTopic("out", 1);
         store.CreateTopic("orders-dlq", 1);
-        await Produce(store, "orders", [("k1", """{"customer":"a","amount":1,"at":1}""", 1), ("k2", "{oops", 2), (null, """{"customer":"b","amount":2,"at":3}""", 3)]);
+        await TopicData.Produce(store, "orders", [("k1", """{"customer":"a","amount":1,"at":1}""", 1), ("k2", "{oops", 2), (null, """{"customer":"b","amount":2,"at":3}""", 3)]);
         await QueryRunner.RunAsync("q", query =>
             query.Topic("orders", Serde.Json<Order>()).Select(o => o.Customer).To("out", Serde.Utf8String),
             new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true, OnBadRecord = ErrorPolicy.DeadLetter, DeadLetterTopic = "orders-dlq" });
-        Assert.Equal(["a", "b"], Consume(store, "out").Select(r => r.Value));
-        var dead = Assert.Single(Consume(store, "orders-dlq"));
+        Assert.Equal(["a", "b"], TopicData.Consume(store, "out").Select(r => r.Value));
+        var dead = Assert.Single(TopicData.Consume(store, "orders-dlq"));
         Assert.Equal(("k2", "{oops", 2L), (dead.Key, dead.Value, dead.Timestamp));
-        Assert.Equal("orders/0/1", Text(dead.Headers.Single(h => h.Key == "cep.origin").Value));
-        Assert.StartsWith("not a valid Order in JSON", Text(dead.Headers.Single(h => h.Key == "cep.error").Value));
+        Assert.Equal("orders/0/1", TopicData.Text(dead.Headers.Single(h => h.Key == "cep.origin").Value));
+        Assert.StartsWith("not a valid Order in JSON", TopicData.Text(dead.Headers.Single(h => h.Key == "cep.error").Value));
     }
 
     [Fact]
@@ -128,13 +98,13 @@ public sealed class QueryRunnerTests
         store.CreateTopic("left", 1);
         store.CreateTopic("right", 1);
         store.CreateTopic("merged", 1);
-        await Produce(store, "left", [(null, "l1", 10), (null, "l2", 30), (null, "l3", 50)]);
-        await Produce(store, "right", [(null, "r1", 20), (null, "r2", 30), (null, "r3", 40)]);
+        await TopicData.Produce(store, "left", [(null, "l1", 10), (null, "l2", 30), (null, "l3", 50)]);
+        await TopicData.Produce(store, "right", [(null, "r1", 20), (null, "r2", 30), (null, "r3", 40)]);
         await QueryRunner.RunAsync("merge", query =>
             query.Topic("left", Serde.Utf8String).Merge(query.Topic("right", Serde.Utf8String)).To("merged", Serde.Utf8String),
             new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
         // Ties (30) go to the earlier input.
-        Assert.Equal(["l1", "r1", "l2", "r2", "r3", "l3"], Consume(store, "merged").Select(r => r.Value));
+        Assert.Equal(["l1", "r1", "l2", "r2", "r3", "l3"], TopicData.Consume(store, "merged").Select(r => r.Value));
     }
 
     [Fact]
@@ -163,13 +133,13 @@ public sealed class QueryRunnerTests
             .Select(i => new Order(customers[random.Next(customers.Length)], random.Next(1, 50), Start.ToUnixTimeMilliseconds() + i * 500))
             .ToList();
         // Keyed by order number, so one customer's orders are spread over all three partitions.
-        await Produce(store, "orders", orders.Select((o, i) => ((string?)$"order-{i}", JsonSerializer.Serialize(o, JsonSerializerOptions.Web), o.At)));
+        await TopicData.Produce(store, "orders", orders.Select((o, i) => ((string?)$"order-{i}", JsonSerializer.Serialize(o, JsonSerializerOptions.Web), o.At)));
 
         await QueryRunner.RunAsync("totals", query => SumPerMinute(
             query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForMonotonicTimestamps().WithTimestampAssigner(o => o.At))
                 .RepartitionBy(o => o.Customer, Serde.Utf8String, Serde.Json<Order>()), "per-customer"), new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
 
-        Assert.Equal(ExpectedSumsPerMinute(orders), Consume(store, "per-customer").Select(r => r.Value!).Order().ToList());
+        Assert.Equal(ExpectedSumsPerMinute(orders), TopicData.Consume(store, "per-customer").Select(r => r.Value!).Order().ToList());
         Assert.Contains("totals-repartition-0", store.ListTopics());
     }
 
@@ -181,7 +151,7 @@ public sealed class QueryRunnerTests
         store.CreateTopic("orders", 1);
         store.CreateTopic("out", 1);
         store.CreateTopic("dlq", 1);
-        await Produce(store, "orders", [(null, """{"customer":"a","amount":1,"at":1}""", 1), (null, """{"customer":"","amount":2,"at":2}""", 2), (null, """{"customer":"c","amount":3,"at":3}""", 3)]);
+        await TopicData.Produce(store, "orders", [(null, """{"customer":"a","amount":1,"at":1}""", 1), (null, """{"customer":"","amount":2,"at":2}""", 2), (null, """{"customer":"c","amount":3,"at":3}""", 3)]);
         await QueryRunner.RunAsync("q", query =>
             query.Topic("orders", Serde.Json<Order>())
                 .KeyBy(o => o.Customer.Length > 0 ? o.Customer : throw new ArgumentException("empty customer"))
@@ -190,11 +160,11 @@ public sealed class QueryRunnerTests
                 .Select(r => $"{r.Key}={r.Value}")
                 .To("out", Serde.Utf8String),
             new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true, OnBadRecord = ErrorPolicy.DeadLetter, DeadLetterTopic = "dlq" });
-        Assert.Equal(["a=1", "c=1"], Consume(store, "out").Select(r => r.Value));
-        var dead = Assert.Single(Consume(store, "dlq"));
+        Assert.Equal(["a=1", "c=1"], TopicData.Consume(store, "out").Select(r => r.Value));
+        var dead = Assert.Single(TopicData.Consume(store, "dlq"));
         Assert.Null(dead.Value);
-        Assert.Equal("orders/0/1", Text(dead.Headers.Single(h => h.Key == "cep.origin").Value));
-        Assert.Equal("operator 'KeyBy' failed on orders/0 offset 1: empty customer", Text(dead.Headers.Single(h => h.Key == "cep.error").Value));
+        Assert.Equal("orders/0/1", TopicData.Text(dead.Headers.Single(h => h.Key == "cep.origin").Value));
+        Assert.Equal("operator 'KeyBy' failed on orders/0 offset 1: empty customer", TopicData.Text(dead.Headers.Single(h => h.Key == "cep.error").Value));
     }
 
     public sealed record Payment(string Customer, int Amount, long At);
@@ -212,8 +182,8 @@ public sealed class QueryRunnerTests
         long start = Start.ToUnixTimeMilliseconds();
         var orders = Enumerable.Range(0, 200).Select(i => new Order(customers[random.Next(3)], i, start + i * 1000)).ToList();
         var payments = Enumerable.Range(0, 200).Select(i => new Payment(customers[random.Next(3)], i, start + i * 1000 + random.Next(-3000, 3000))).OrderBy(p => p.At).ToList();
-        await Produce(store, "orders", orders.Select(o => ((string?)o.Customer, JsonSerializer.Serialize(o, JsonSerializerOptions.Web), o.At)));
-        await Produce(store, "payments", payments.Select(p => ((string?)p.Customer, JsonSerializer.Serialize(p, JsonSerializerOptions.Web), p.At)));
+        await TopicData.Produce(store, "orders", orders.Select(o => ((string?)o.Customer, JsonSerializer.Serialize(o, JsonSerializerOptions.Web), o.At)));
+        await TopicData.Produce(store, "payments", payments.Select(p => ((string?)p.Customer, JsonSerializer.Serialize(p, JsonSerializerOptions.Web), p.At)));
 
         await QueryRunner.RunAsync("paid", query =>
         {
@@ -228,7 +198,7 @@ public sealed class QueryRunnerTests
                         where order.Customer == payment.Customer && Math.Abs(order.At - payment.At) <= 2000
                         select $"{order.Customer}:{order.Amount}:{payment.Amount}").Order().ToList();
         Assert.NotEmpty(expected);
-        Assert.Equal(expected, Consume(store, "paid").Select(r => r.Value!).Order().ToList());
+        Assert.Equal(expected, TopicData.Consume(store, "paid").Select(r => r.Value!).Order().ToList());
     }
 
     [Fact]
@@ -239,7 +209,7 @@ public sealed class QueryRunnerTests
         store.CreateTopic("busy", 1);
         store.CreateTopic("silent", 1);
         store.CreateTopic("merged", 1);
-        await Produce(store, "busy", [(null, "b1", 10), (null, "b2", 20)]);
+        await TopicData.Produce(store, "busy", [(null, "b1", 10), (null, "b2", 20)]);
         using var stop = new CancellationTokenSource();
         var running = QueryRunner.RunAsync("idle", query =>
             query.Topic("busy", Serde.Utf8String).Merge(query.Topic("silent", Serde.Utf8String)).To("merged", Serde.Utf8String),
@@ -250,7 +220,7 @@ public sealed class QueryRunnerTests
         {
             await Task.Delay(50);
         }
-        Assert.Equal(["b1", "b2"], Consume(store, "merged").Select(r => r.Value));
+        Assert.Equal(["b1", "b2"], TopicData.Consume(store, "merged").Select(r => r.Value));
         await stop.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => running);
     }
@@ -269,10 +239,10 @@ public sealed class QueryRunnerTests
         await QueryRunner.RunAsync("headers", query =>
             query.Topic("in", Serde.Utf8String).Select(s => s.ToUpperInvariant()).Where(s => s.Length > 0).To("out", Serde.Utf8String),
             new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
-        var output = Consume(store, "out");
+        var output = TopicData.Consume(store, "out");
         Assert.Equal(["HELLO", "PLAIN"], output.Select(r => r.Value));
         var header = Assert.Single(output[0].Headers);
-        Assert.Equal(("trace-id", "abc123"), (header.Key, Text(header.Value)));
+        Assert.Equal(("trace-id", "abc123"), (header.Key, TopicData.Text(header.Value)));
         Assert.Empty(output[1].Headers);
         Assert.Equal([5L, 6L], output.Select(r => r.Timestamp));
     }

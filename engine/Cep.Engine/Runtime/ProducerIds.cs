@@ -1,0 +1,21 @@
+using System.Text;
+
+namespace Cep.Engine.Runtime;
+
+/// <summary>
+/// Producer ids of tasks: FNV-1a (64-bit) of "query/task", made non-negative. Stable across
+/// restarts and machines, which is the point: a restored task must be the producer that wrote
+/// its earlier output. Two tasks colliding would need a 1-in-2^63 accident. Thread-safe (pure).
+/// </summary>
+internal static class ProducerIds
+{
+    public static long For(string queryName, int task)
+    {
+        ulong hash = 14695981039346656037UL;
+        foreach (byte b in Encoding.UTF8.GetBytes($"{queryName}/{task}"))
+        {
+            hash = (hash ^ b) * 1099511628211UL;
+        }
+        return (long)(hash & long.MaxValue);
+    }
+}

@@ -1,0 +1,96 @@
+using System.Diagnostics;
+using System.Text;
+using Cep.Engine.State;
+using Cep.Storage.State;
+using Microsoft.Extensions.Logging;
+
+namespace Cep.Engine.Runtime;
+
+/// <summary>
+/// The checkpointed state of one task: the participants its definition registered (operator
+/// stores, inputs, outputs, the task's watermarks), in registration order, which is the same
+/// on every run of the same definition, and the RocksDB instance they are written to
+/// (<c>&lt;state dir&gt;/&lt;query&gt;/task-&lt;n&gt;</c>). The participants' descriptions are checkpointed
+/// too: state written by a different query version is refused, never misread.
+/// Owned by one task.
+/// </summary>
+internal sealed class TaskState(string queryName, int partition, string directory, int keepCheckpoints, ILogger logger) : IDisposable
+{
+    /// <summary>The column family of the runtime's own positions (offsets, watermarks, sequences) and the signature.</summary>
+    public const string TaskStore = "task";
+
+    private static readonly byte[] SignatureKey = Encoding.UTF8.GetBytes("signature");
+
+    private readonly List<ICheckpointed> _participants = [];
+    private readonly Dictionary<string, int> _names = [];
+    private TaskStateDb? _db;
+
+    public string Directory => directory;
+
+    /// <summary>The checkpoint restored from, or null when the task started from empty state (offset zero).</summary>
+    public long? RestoredCheckpoint => _db?.RestoredCheckpoint;
+
+    public long LastCheckpoint => _db?.LastCheckpoint ?? 0;
+
+    /// <summary>A name for a new participant of <paramref name="kind"/>: the kind and its count so far, so the n-th window store of a definition is the same store on every run.</summary>
+    public string NextName(string kind)
+    {
+        int count = _names.GetValueOrDefault(kind);
+        _names[kind] = count + 1;
+        return $"{kind}-{count}";
+    }
+
+    public void Register(ICheckpointed participant) => _participants.Add(participant);
+
+    /// <summary>Opens the task's state and restores every participant from the newest whole checkpoint, if there is one.</summary>
+    public void Restore()
+    {
+        var started = Stopwatch.GetTimestamp();
+        _db = TaskStateDb.Open(directory, _participants.Select(p => p.StoreName).Append(TaskStore).Distinct(), keepCheckpoints);
+        foreach (string skipped in _db.SkippedCheckpoints)
+        {
+            logger.LogWarning("Query {Query} task {Task}: skipped {Checkpoint}; restoring an earlier one", queryName, partition, skipped);
+        }
+        if (_db.RestoredCheckpoint is not { } restored)
+        {
+            return;
+        }
+        string expected = Signature();
+        string found = _db.Get(TaskStore, SignatureKey) is { } bytes ? Encoding.UTF8.GetString(bytes) : "(none)";
+        if (found != expected)
+        {
+            throw new IncompatibleStateException(
+                $"query '{queryName}' task {partition}: checkpoint {restored} in {directory} was written by a different version of the query; " +
+                $"it holds [{found.Replace("\n", "; ", StringComparison.Ordinal)}] but this query has [{expected.Replace("\n", "; ", StringComparison.Ordinal)}]. " +
+                "Delete the state directory to start over from offset zero, or run the query version that wrote it");
+        }
+        foreach (var participant in _participants)
+        {
+            participant.Restore(_db);
+        }
+        logger.LogInformation("Query {Query} task {Task}: restored checkpoint {Checkpoint} in {Ms:F0} ms", queryName, partition, restored, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>Writes a checkpoint of every participant (the task must be between iterations, its outputs flushed); returns its id.</summary>
+    public long Checkpoint()
+    {
+        var db = _db ?? throw new InvalidOperationException("restore the task state before checkpointing it");
+        foreach (var participant in _participants)
+        {
+            participant.WriteCheckpoint(db);
+        }
+        db.Put(TaskStore, SignatureKey, Encoding.UTF8.GetBytes(Signature()));
+        try
+        {
+            return db.Checkpoint();
+        }
+        catch (Cep.Storage.StorageException e)
+        {
+            throw new IOException($"query '{queryName}' task {partition}: {e.Message}", e);
+        }
+    }
+
+    public void Dispose() => _db?.Dispose();
+
+    private string Signature() => string.Join('\n', _participants.Select(p => $"{p.StoreName}: {p.Signature}"));
+}
