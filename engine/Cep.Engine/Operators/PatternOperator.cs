@@ -26,8 +26,11 @@ internal sealed class PatternOperator<TKey, T, TResult>(
 {
     public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer)
     {
-        Runtime.QueryContext.RequireNoCheckpoints("pattern");
         var sink = new Sink(keySelector, nfa, options, selector, outputs, observer);
+        if (Runtime.QueryContext.CurrentState is { } state)
+        {
+            sink.CheckpointInto(state);
+        }
         outputs.Probe.Explainer = sink.Explain;
         return sink.Run(source);
     }
@@ -81,6 +84,14 @@ internal sealed class PatternOperator<TKey, T, TResult>(
         private long _touched;
         private long _watermark = long.MinValue;
         private bool _failed;
+        private PatternCheckpoint<TKey, T>? _checkpoint;
+
+        /// <summary>Makes the operator's state part of the task's checkpoints (called before the first event).</summary>
+        public void CheckpointInto(Runtime.TaskState state)
+        {
+            _checkpoint = new PatternCheckpoint<TKey, T>(state.NextName("pattern"), nfa, _states, _buffer, _waiting, _timers);
+            state.Register(_checkpoint);
+        }
 
         public override void OnNext(StreamItem<T> item)
         {
@@ -203,6 +214,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
 
         private void Match(TKey key, in StreamItem<T> item)
         {
+            _checkpoint?.Changed(key);
             ref var slot = ref _states.GetOrAdd(key, out bool added);
             if (added)
             {
@@ -321,6 +333,7 @@ internal sealed class PatternOperator<TKey, T, TResult>(
             {
                 return; // stale: the key was forgotten
             }
+            _checkpoint?.Changed(key);
             int partialsBefore = state.PartialCount;
             int bufferedBefore = state.Buffer.EventCount;
             nfa.AdvanceTime(state, deadline, _completed, _timedOut);

@@ -68,6 +68,13 @@ internal sealed class TimeOrderedQueue<T>
         return count;
     }
 
+    /// <summary>Every element with its time, in the order they would be dequeued (a copy, for checkpoints: enqueued again in this order, they come out in the same order).</summary>
+    public List<(long Time, T Element)> InOrder() =>
+        _inOrder.Concat(_outOfOrder.UnorderedItems.Select(i => i.Element))
+            .OrderBy(e => e.Time).ThenBy(e => e.Arrival)
+            .Select(e => (e.Time, e.Element))
+            .ToList();
+
     /// <summary>Removes the element <see cref="TryPeek"/> returned.</summary>
     public void Dequeue()
     {

@@ -74,6 +74,9 @@ public sealed class QueryContext
     /// <summary>Where operators built now send user-code failures: the running definition's dead letters under ErrorPolicy.DeadLetter, else null (stop).</summary>
     internal static DeadLetterOutput? CurrentDeadLetters => _current?.DeadLetters;
 
+    /// <summary>The running definition's checkpointed task state, if it has one: operators built now register their state there.</summary>
+    internal static TaskState? CurrentState => _current?.State;
+
     /// <summary>The running definition's logger factory, or none outside a query run by the runner.</summary>
     internal static Microsoft.Extensions.Logging.ILoggerFactory CurrentLoggerFactory =>
         _current?.Options.LoggerFactory ?? Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance;

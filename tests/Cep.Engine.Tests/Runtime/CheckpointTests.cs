@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cep.Engine.Patterns;
 using Cep.Engine.Runtime;
 using Cep.Engine.Serdes;
 using Cep.Engine.Time;
@@ -26,7 +27,11 @@ public sealed class CheckpointTests
         return store;
     }
 
-    /// <summary>Each customer's spend per minute (hopping 1 min / 30 s, final results) and count per 5 minutes; <paramref name="onEvent"/> sees every order first.</summary>
+    /// <summary>
+    /// Each customer's spend per minute (hopping 1 min / 30 s, final results), count per 5
+    /// minutes, and a pattern: a big order followed by a small one within 2 minutes, and the
+    /// big orders that timed out waiting for one; <paramref name="onEvent"/> sees every order first.
+    /// </summary>
     private static Action<QueryContext> SpendQuery(string output, Action<Order> onEvent) => query =>
     {
         var orders = query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(5)).WithTimestampAssigner(o => o.At))
@@ -43,6 +48,15 @@ public sealed class CheckpointTests
         orders.Window(TimeWindows.Tumbling(TimeSpan.FromMinutes(5)))
             .Count()
             .Select(r => $"{r.Key},{r.Window.Start},count,{r.Value}")
+            .To(output, line => line.Split(',')[0], Serde.Utf8String, Serde.Utf8String);
+        var bigThenSmall = orders.Pattern(Pattern<Order>.Begin("big").Where(o => o.Amount > 70)
+            .FollowedBy("small").Where(o => o.Amount < 20)
+            .Within(TimeSpan.FromMinutes(2)));
+        bigThenSmall
+            .Select(m => $"{m["big"][0].Customer},{m["big"][0].At},then,{m["small"][0].At}")
+            .To(output, line => line.Split(',')[0], Serde.Utf8String, Serde.Utf8String);
+        bigThenSmall.TimedOut
+            .Select(t => $"{t.Key},{t.Events["big"][0].At},timed out,{t.Deadline}")
             .To(output, line => line.Split(',')[0], Serde.Utf8String, Serde.Utf8String);
     };
 
@@ -86,6 +100,10 @@ public sealed class CheckpointTests
         await QueryRunner.RunAsync("spend", SpendQuery("out", _ => { }), log, everyIteration);
 
         var expected = TopicData.Consume(store, "expected").Select(r => (r.Key, r.Value, r.Timestamp)).ToList();
+        foreach (string kind in new[] { ",sum,", ",count,", ",then,", ",timed out," })
+        {
+            Assert.Contains(expected, r => r.Value!.Contains(kind, StringComparison.Ordinal));
+        }
         Assert.Equal(expected.Count, TopicData.Consume(store, "out").Count);
         Assert.Equal(expected, TopicData.Consume(store, "out").Select(r => (r.Key, r.Value, r.Timestamp)));
     }
