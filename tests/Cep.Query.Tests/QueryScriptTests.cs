@@ -1,0 +1,81 @@
+using System.Text;
+using Cep.Engine.Runtime;
+using Cep.Storage.Records;
+using Cep.Storage.Topics;
+
+namespace Cep.Query.Tests;
+
+public sealed class QueryScriptTests
+{
+    [Fact]
+    public void Compile_errors_name_file_line_and_column_like_dotnet_build()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.Combine("broken.csx");
+        File.WriteAllText(path, """
+            var orders = Topic("orders", Serde.Utf8String);
+            orders.Where(o => o.Length > 2)
+                  .Selec(o => o)
+                  .To("out", Serde.Utf8String);
+            int x = "text";
+            """);
+        var error = Assert.Throws<QueryCompilationException>(() => QueryScript.Load(path));
+        Assert.Equal(2, error.Errors.Count);
+        Assert.StartsWith($"{path}(3,8): error CS1061: 'Stream<string>' does not contain a definition for 'Selec'", error.Errors[0]);
+        Assert.StartsWith($"{path}(5,9): error CS0029: Cannot implicitly convert type 'string' to 'int'", error.Errors[1]);
+        Assert.StartsWith($"{path} does not compile:", error.Message);
+    }
+
+    [Fact]
+    public async Task A_script_with_its_own_event_type_and_a_loaded_file_runs_per_task_and_writes_its_output()
+    {
+        using var directory = new TempDirectory();
+        File.WriteAllText(directory.Combine("shared.csx"), """
+            public sealed record Reading(string Sensor, double Value, long At);
+            static bool IsHot(Reading r) => r.Value > 30;
+            """);
+        string path = directory.Combine("hot-sensors.csx");
+        File.WriteAllText(path, """
+            #load "shared.csx"
+            Topic("readings", Serde.Json<Reading>(), WatermarkStrategy<Reading>.ForMonotonicTimestamps().WithTimestampAssigner(r => r.At))
+                .Where(IsHot)
+                .Select(r => $"{QueryName}/{Task}: {r.Sensor} {r.Value}")
+                .To("alerts", Serde.Utf8String);
+            """);
+        var script = QueryScript.Load(path);
+        Assert.Equal("hot-sensors", script.Name);
+
+        using var store = TopicStore.Open(directory.Combine("data"));
+        store.CreateTopic("readings", 1);
+        store.CreateTopic("alerts", 1);
+        var batch = new RecordBatchBuilder();
+        batch.Add(1, null, Encoding.UTF8.GetBytes("""{"Sensor":"s1","Value":21.5,"At":1}"""));
+        batch.Add(2, null, Encoding.UTF8.GetBytes("""{"Sensor":"s2","Value":35,"At":2}"""));
+        batch.Add(3, null, Encoding.UTF8.GetBytes("""{"Sensor":"s1","Value":31,"At":3}"""));
+        await store.GetPartition("readings", 0).AppendAsync(batch.Build().ToArray());
+
+        await QueryRunner.RunAsync(script.Name, script.Define, new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
+
+        var alerts = new List<string>();
+        foreach (var written in RecordBatch.ReadAll(store.GetPartition("alerts", 0).Read(0, 1 << 20).Records))
+        {
+            foreach (var record in written)
+            {
+                alerts.Add(Encoding.UTF8.GetString(record.Value!.Value.Span));
+            }
+        }
+        Assert.Equal(["hot-sensors/0: s2 35", "hot-sensors/0: s1 31"], alerts);
+    }
+
+    [Fact]
+    public async Task A_script_that_throws_while_building_names_the_script_and_the_task()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.Combine("throws.csx");
+        File.WriteAllText(path, """throw new ArgumentException("no such sensor list");""");
+        var script = QueryScript.Load(path);
+        using var store = TopicStore.Open(directory.Combine("data"));
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => QueryRunner.RunAsync(script.Name, script.Define, new EmbeddedTopicLog(store)));
+        Assert.Equal($"query script {path} threw while building task 0: no such sensor list", error.Message);
+    }
+}
