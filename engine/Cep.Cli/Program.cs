@@ -9,4 +9,6 @@ root.Subcommands.Add(TopicsCommand.Create());
 root.Subcommands.Add(ProduceCommand.Create());
 root.Subcommands.Add(ConsumeCommand.Create());
 root.Subcommands.Add(LogCommand.Create());
+root.Subcommands.Add(RunCommand.Create());
+root.Subcommands.Add(ReplayCommand.Create());
 return await root.Parse(args).InvokeAsync();

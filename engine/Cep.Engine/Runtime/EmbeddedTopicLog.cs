@@ -26,6 +26,12 @@ public sealed class EmbeddedTopicLog(TopicStore store) : ITopicLog
         }
     }
 
+    public long OffsetForTimestamp(string topic, int partition, long timestamp)
+    {
+        var log = store.GetPartition(topic, partition);
+        return log.OffsetForTimestamp(timestamp) ?? log.HighWatermark;
+    }
+
     public IPartitionCursor OpenCursor(string topic, int partition, long startOffset) =>
         new Cursor(store.GetPartition(topic, partition), startOffset);
 

@@ -16,6 +16,9 @@ public interface ITopicLog
     /// <summary>Creates <paramref name="topic"/> with <paramref name="partitions"/> partitions unless it exists (internal topics such as repartition topics).</summary>
     void EnsureTopic(string topic, int partitions);
 
+    /// <summary>The first offset whose record timestamp is ≥ <paramref name="timestamp"/> (ms since the epoch), or the end offset when none is.</summary>
+    long OffsetForTimestamp(string topic, int partition, long timestamp);
+
     IPartitionCursor OpenCursor(string topic, int partition, long startOffset);
 
     /// <summary>The sequence number of the last record <paramref name="producerId"/> (an idempotent producer) appended to the partition, or -1.</summary>

@@ -131,6 +131,11 @@ public sealed class QueryContext
 
     internal void AddOutput<T, TKey>(Stream<T> stream, string topic, ISerde<T> valueSerde, Func<T, TKey>? keySelector, ISerde<TKey>? keySerde, bool carryWatermarks = false)
     {
+        if (!carryWatermarks && Options.OutputTopic is { } replacement)
+        {
+            topic = replacement;
+            _log.EnsureTopic(topic, _inputs.Count > 0 ? _log.PartitionCount(_inputs[0].Cursor.Topic) : 1);
+        }
         var output = new TopicOutput<T, TKey>(BatchesFor(topic), Partition, valueSerde, keySelector, keySerde, carryWatermarks);
         if (carryWatermarks && State is not null)
         {
@@ -175,7 +180,9 @@ public sealed class QueryContext
         }
         long end = _log.EndOffset(topic, Partition);
         var strategy = watermarks ?? WatermarkStrategy<T>.ForMonotonicTimestamps();
-        var input = new TopicInput<T>(_log.OpenCursor(topic, Partition, 0), group: 0, end, decode, strategy) { Idleness = strategy.Idleness };
+        long start = Options.StartOffset ?? (Options.StartTime is { } time ? _log.OffsetForTimestamp(topic, Partition, time.ToUnixTimeMilliseconds()) : 0);
+        Options.OnInputOpened?.Invoke(topic, Partition, start, end);
+        var input = new TopicInput<T>(_log.OpenCursor(topic, Partition, start), group: 0, end, decode, strategy) { Idleness = strategy.Idleness };
         _inputs.Add(input);
         State?.Register(input);
         return Streams.FromItems(input.Source);

@@ -40,6 +40,21 @@ public sealed record QueryOptions
     /// <summary>How many complete checkpoints each task keeps.</summary>
     public int KeepCheckpoints { get; init; } = 3;
 
+    /// <summary>Where every input starts when there is no checkpoint to resume from: this offset (clamped to the log's start)…</summary>
+    public long? StartOffset { get; init; }
+
+    /// <summary>…or the first record at or after this time (the partition's end when none is); neither: offset 0.</summary>
+    public DateTimeOffset? StartTime { get; init; }
+
+    /// <summary>Every <c>To(...)</c> writes to this topic instead of its own: a replay of a query's history into a new topic.</summary>
+    public string? OutputTopic { get; init; }
+
+    /// <summary>Called for each input partition as a task opens it, with the offset it starts from and the end it had then (for progress and ETA).</summary>
+    public Action<string, int, long, long>? OnInputOpened { get; init; }
+
+    /// <summary>Called by each task after each iteration with the number of records it pushed (from task threads: must be thread-safe).</summary>
+    public Action<int>? OnProgress { get; init; }
+
     /// <summary>Where the query's operators log (e.g. a pattern's partial-match cap biting); none by default.</summary>
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

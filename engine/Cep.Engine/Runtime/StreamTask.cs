@@ -135,6 +135,10 @@ internal sealed class StreamTask
             }
             await FlushAsync().ConfigureAwait(false);
             CheckpointIfDue();
+            if (pushed > 0)
+            {
+                _options.OnProgress?.Invoke(pushed);
+            }
             if (_services.StopError is { } stop && _context.Inputs.All(i => i.Buffered == 0))
             {
                 throw new QueryFailedException(_context.QueryName, _context.Partition, stop);
