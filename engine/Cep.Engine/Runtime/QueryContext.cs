@@ -146,6 +146,18 @@ public sealed class QueryContext
         stream.Subscribe(output);
     }
 
+    internal void AddFileOutput<T>(Stream<T> stream, string directory, Func<T, string> format)
+    {
+        var output = new FileOutput<T>(directory, Partition, format);
+        if (State is not null)
+        {
+            output.CommitWithCheckpoints();
+            State.Register(output);
+        }
+        _outputs.Add(output);
+        stream.Subscribe(output);
+    }
+
     /// <summary>
     /// Sends <paramref name="stream"/> through the query's next repartition topic
     /// (<c>&lt;query&gt;-repartition-&lt;n&gt;</c>, created with the query's partition count) keyed by

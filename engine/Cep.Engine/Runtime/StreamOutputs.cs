@@ -21,4 +21,16 @@ public static class StreamOutputs
         ArgumentNullException.ThrowIfNull(valueSerde);
         QueryContext.Current.AddOutput(stream, topic, valueSerde, keySelector, keySerde);
     }
+
+    /// <summary>
+    /// Writes each event as a line (<paramref name="format"/>) to files in <paramref name="directory"/>,
+    /// one set per task: <c>part-&lt;task&gt;.txt</c>, or, when the query checkpoints its state,
+    /// <c>part-&lt;task&gt;-&lt;checkpoint&gt;.txt</c> files published exactly once as checkpoints complete.
+    /// </summary>
+    public static void ToFile<T>(this Stream<T> stream, string directory, Func<T, string> format)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        ArgumentNullException.ThrowIfNull(format);
+        QueryContext.Current.AddFileOutput(stream, directory, format);
+    }
 }

@@ -51,24 +51,28 @@ internal sealed class TaskState(string queryName, int partition, string director
         {
             logger.LogWarning("Query {Query} task {Task}: skipped {Checkpoint}; restoring an earlier one", queryName, partition, skipped);
         }
-        if (_db.RestoredCheckpoint is not { } restored)
+        if (_db.RestoredCheckpoint is { } restored)
         {
-            return;
+            string expected = Signature();
+            string found = _db.Get(TaskStore, SignatureKey) is { } bytes ? Encoding.UTF8.GetString(bytes) : "(none)";
+            if (found != expected)
+            {
+                throw new IncompatibleStateException(
+                    $"query '{queryName}' task {partition}: checkpoint {restored} in {directory} was written by a different version of the query; " +
+                    $"it holds [{found.Replace("\n", "; ", StringComparison.Ordinal)}] but this query has [{expected.Replace("\n", "; ", StringComparison.Ordinal)}]. " +
+                    "Delete the state directory to start over from offset zero, or run the query version that wrote it");
+            }
         }
-        string expected = Signature();
-        string found = _db.Get(TaskStore, SignatureKey) is { } bytes ? Encoding.UTF8.GetString(bytes) : "(none)";
-        if (found != expected)
-        {
-            throw new IncompatibleStateException(
-                $"query '{queryName}' task {partition}: checkpoint {restored} in {directory} was written by a different version of the query; " +
-                $"it holds [{found.Replace("\n", "; ", StringComparison.Ordinal)}] but this query has [{expected.Replace("\n", "; ", StringComparison.Ordinal)}]. " +
-                "Delete the state directory to start over from offset zero, or run the query version that wrote it");
-        }
+        // Also with nothing restored: participants clean up what a run that never checkpointed left (e.g. uncommitted files).
         foreach (var participant in _participants)
         {
             participant.Restore(_db);
         }
-        logger.LogInformation("Query {Query} task {Task}: restored checkpoint {Checkpoint} in {Ms:F0} ms", queryName, partition, restored, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        if (_db.RestoredCheckpoint is null)
+        {
+            return;
+        }
+        logger.LogInformation("Query {Query} task {Task}: restored checkpoint {Checkpoint} in {Ms:F0} ms", queryName, partition, _db.RestoredCheckpoint, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <summary>Writes a checkpoint of every participant (the task must be between iterations, its outputs flushed); returns its id.</summary>
@@ -80,14 +84,20 @@ internal sealed class TaskState(string queryName, int partition, string director
             participant.WriteCheckpoint(db);
         }
         db.Put(TaskStore, SignatureKey, Encoding.UTF8.GetBytes(Signature()));
+        long id;
         try
         {
-            return db.Checkpoint();
+            id = db.Checkpoint();
         }
         catch (Cep.Storage.StorageException e)
         {
             throw new IOException($"query '{queryName}' task {partition}: {e.Message}", e);
         }
+        foreach (var listener in _participants.OfType<ICheckpointListener>())
+        {
+            listener.CheckpointCompleted(id);
+        }
+        return id;
     }
 
     public void Dispose() => _db?.Dispose();

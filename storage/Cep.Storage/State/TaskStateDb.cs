@@ -54,6 +54,9 @@ public sealed class TaskStateDb : IDisposable
     /// <summary>The newest checkpoint written or restored; 0 before any.</summary>
     public long LastCheckpoint { get; private set; }
 
+    /// <summary>The id the next <see cref="Checkpoint"/> will write.</summary>
+    public long NextCheckpointId => _nextId;
+
     /// <summary>Checkpoints passed over on open, newest first, each with the reason.</summary>
     public IReadOnlyList<string> SkippedCheckpoints { get; }
 

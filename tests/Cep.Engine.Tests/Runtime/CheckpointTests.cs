@@ -140,4 +140,39 @@ public sealed class CheckpointTests
             new EmbeddedTopicLog(store), new QueryOptions { StateDirectory = directory.Combine("state") }));
         Assert.Equal("query 'sessions': the session window operator does not checkpoint its state yet; run the query without QueryOptions.StateDirectory", error.Message);
     }
+
+    [Fact]
+    public async Task A_file_sink_publishes_every_line_exactly_once_across_failed_runs()
+    {
+        using var directory = new TempDirectory();
+        using var store = await OrdersStore(directory);
+        var log = new EmbeddedTopicLog(store);
+        Action<QueryContext> Counts(string folder, Action<Order> onEvent) => query =>
+            query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(5)).WithTimestampAssigner(o => o.At))
+                .Select(o =>
+                {
+                    onEvent(o);
+                    return o;
+                })
+                .KeyBy(o => o.Customer)
+                .Window(TimeWindows.Tumbling(TimeSpan.FromMinutes(1)))
+                .Count()
+                .ToFile(folder, r => $"{r.Key},{r.Window.Start},{r.Value}");
+        string expected = directory.Combine("expected"), actual = directory.Combine("actual");
+        await QueryRunner.RunAsync("reference", Counts(expected, _ => { }), log, new QueryOptions { StopAtEnd = true });
+
+        var rarely = new QueryOptions { StopAtEnd = true, StateDirectory = directory.Combine("state"), CheckpointInterval = TimeSpan.FromHours(1), MaxRecordsPerIteration = 100 };
+        await Assert.ThrowsAsync<QueryFailedException>(() => QueryRunner.RunAsync("counts", Counts(actual, FailAt(1500)), log, rarely));
+        Assert.NotEmpty(Directory.GetFiles(actual, ".part-*.inprogress")); // lines of the failed task, never published
+        var often = rarely with { CheckpointInterval = TimeSpan.Zero };
+        await Assert.ThrowsAsync<QueryFailedException>(() => QueryRunner.RunAsync("counts", Counts(actual, FailAt(800)), log, often));
+        await QueryRunner.RunAsync("counts", Counts(actual, _ => { }), log, often);
+
+        Assert.Empty(Directory.GetFiles(actual, ".part-*"));
+        for (int task = 0; task < 2; task++)
+        {
+            string published = string.Concat(Directory.GetFiles(actual, $"part-{task}-*.txt").Order(StringComparer.Ordinal).Select(File.ReadAllText));
+            Assert.Equal(File.ReadAllText(Path.Combine(expected, $"part-{task}.txt")), published);
+        }
+    }
 }
