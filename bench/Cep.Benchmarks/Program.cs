@@ -9,6 +9,7 @@ IScenario[] scenarios =
     new Cep.Benchmarks.Nexmark.NexmarkScenario("q0"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q1"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q2"),
     new Cep.Benchmarks.Nexmark.NexmarkScenario("q3"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q5"),
     new Cep.Benchmarks.Nexmark.NexmarkScenario("q7"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q8"),
+    new Cep.Benchmarks.State.CheckpointScenario(), new Cep.Benchmarks.State.StateStoreScenario(),
 ];
 
 bool quick = args.Contains("--quick");
