@@ -18,6 +18,9 @@ internal sealed class StateStoreScenario : IScenario
     private const int Keys = 100_000;
     private const int Rounds = 3;
 
+    // Raw RocksDB is ~100× slower per operation: it runs a tenth of the operations (rates compare, times stay short).
+    private const int RawShare = 10;
+
     public string Name => "state-store";
 
     public string Description => "counter get/put through our cached store vs raw RocksDbSharp Get/Put";
@@ -36,22 +39,22 @@ internal sealed class StateStoreScenario : IScenario
         for (int round = 0; round < Rounds; round++)
         {
             ours.Add(RunOurs(keys));
-            raw.Add(RunRaw(keys));
+            raw.Add(RunRaw(keys.AsSpan(0, keys.Length / RawShare).ToArray()));
         }
         var oursMedian = Results.Median(ours, "ops_per_s");
         var rawMedian = Results.Median(raw, "ops_per_s");
-        if (oursMedian["checksum"] != rawMedian["checksum"])
+        if (oursMedian["checksum"] != operations || rawMedian["checksum"] != operations / RawShare)
         {
-            throw new InvalidOperationException("the two stores ended with different counts");
+            throw new InvalidOperationException("a store lost or doubled counts");
         }
         return Task.FromResult(new ScenarioResult(
             Name,
-            $"{Rounds} rounds (median) of {operations:N0} read-modify-writes over {Keys:N0} keys; one thread",
+            $"{Rounds} rounds (median) of {operations:N0} read-modify-writes over {Keys:N0} keys (raw RocksDB: the first {operations / RawShare:N0}); one thread",
             oursMedian,
             "ops_per_s",
             0,
             new PeerResult("raw RocksDbSharp", "db.Get + decode + add + encode + db.Put per operation, default options, no WAL sync", rawMedian),
-            ["checksum = sum of the final counts (equal on both sides)."]));
+            ["checksum = sum of the final counts (= operations: nothing lost or doubled)."]));
     }
 
     private static MetricSet RunOurs(int[] keys)
