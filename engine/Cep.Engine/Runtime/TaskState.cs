@@ -46,6 +46,7 @@ internal sealed class TaskState(string queryName, int partition, string director
     public void Restore()
     {
         var started = Stopwatch.GetTimestamp();
+        bool ranBefore = System.IO.Directory.Exists(directory);
         _db = TaskStateDb.Open(directory, _participants.Select(p => p.StoreName).Append(TaskStore).Distinct(), keepCheckpoints);
         foreach (string skipped in _db.SkippedCheckpoints)
         {
@@ -70,6 +71,10 @@ internal sealed class TaskState(string queryName, int partition, string director
         }
         if (_db.RestoredCheckpoint is null)
         {
+            if (ranBefore)
+            {
+                logger.LogWarning("Query {Query} task {Task}: no usable checkpoint in {Directory}; starting from the start position of every input (records its outputs already hold are not written again)", queryName, partition, directory);
+            }
             return;
         }
         logger.LogInformation("Query {Query} task {Task}: restored checkpoint {Checkpoint} in {Ms:F0} ms", queryName, partition, _db.RestoredCheckpoint, Stopwatch.GetElapsedTime(started).TotalMilliseconds);

@@ -115,6 +115,27 @@ public sealed class TaskStateDbTests
         Assert.Contains("no store 'z'", error.Message);
     }
 
+    [Fact]
+    public void A_checkpoint_that_cannot_be_written_names_itself_and_leaves_the_previous_one_as_the_latest()
+    {
+        using var directory = new TempDirectory();
+        using (var state = TaskStateDb.Open(directory.Path, ["s"]))
+        {
+            Put(state, "s", "k", "1");
+            state.Checkpoint();
+            Directory.CreateDirectory(directory.Combine("checkpoints", "2")); // in the way of the next one, as a full disk would be
+            Put(state, "s", "k", "2");
+            var error = Assert.Throws<StorageException>(() => state.Checkpoint());
+            Assert.StartsWith($"checkpoint 2 of {directory.Path} failed: ", error.Message);
+            Assert.EndsWith("checkpoint 1 is still the latest", error.Message);
+            Assert.Equal(1, state.LastCheckpoint);
+            Assert.False(Directory.Exists(directory.Combine("checkpoints", "2.tmp")));
+        }
+        using var restored = TaskStateDb.Open(directory.Path, ["s"]);
+        Assert.Equal(1, restored.RestoredCheckpoint);
+        Assert.Equal([("k", "1")], Scan(restored, "s"));
+    }
+
     private static void Put(TaskStateDb state, string store, string key, string value) => state.Put(store, Bytes(key), Bytes(value));
 
     private static byte[] Bytes(string text) => Encoding.UTF8.GetBytes(text);
