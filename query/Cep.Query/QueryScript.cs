@@ -1,38 +1,31 @@
-using System.Globalization;
-using System.Text.Json;
-using Cep.Engine;
+using System.Reflection;
+using System.Runtime.Loader;
 using Cep.Engine.Runtime;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis.CSharp.Scripting;
-using Microsoft.CodeAnalysis.Scripting;
-using Microsoft.Extensions.Logging;
 
 namespace Cep.Query;
 
 /// <summary>
 /// A query written as a C# script (<c>.csx</c>), compiled with Roslyn against the engine's
-/// public API with <see cref="QueryGlobals"/> as globals and the engine's namespaces imported.
-/// Types declared in the script (records, classes) work as event types; <c>#load</c> of other
-/// script files resolves relative to the script. Compiling reports every error with its
-/// file, line and column; a script that compiles becomes a query definition that runs the
-/// script once per task. Thread-safe once loaded (each run gets its own globals).
+/// public API (<see cref="ScriptCompiler"/>). Types declared in the script (records, classes)
+/// work as event types; <c>#load</c> of other script files resolves relative to the script.
+/// Compiling reports every error with its file, line and column. The compiled image is cached
+/// by content hash (when a cache folder is given), so a restart does not compile again, and it
+/// runs in its own collectible load context: disposing the script unloads it completely once
+/// nothing references its types. A script that compiles becomes a query definition that runs
+/// it once per task (<see cref="Define"/>). Thread-safe once loaded (each run gets its own globals).
 /// </summary>
-public sealed class QueryScript
+public sealed class QueryScript : IDisposable
 {
-    private static readonly string[] Imports =
-    [
-        "System", "System.Linq", "System.Collections.Generic", "System.Text", "System.Text.Json",
-        "Cep.Engine", "Cep.Engine.Aggregates", "Cep.Engine.Joins", "Cep.Engine.Patterns",
-        "Cep.Engine.Serdes", "Cep.Engine.Time", "Cep.Engine.Windows",
-    ];
+    private readonly AssemblyLoadContext _context;
+    private readonly MethodInfo _factory;
 
-    private readonly ScriptRunner<object> _run;
-
-    private QueryScript(string path, ScriptRunner<object> run)
+    private QueryScript(string path, string hash, bool fromCache, AssemblyLoadContext context, MethodInfo factory)
     {
         Path = path;
-        _run = run;
+        Hash = hash;
+        FromCache = fromCache;
+        _context = context;
+        _factory = factory;
     }
 
     public string Path { get; }
@@ -40,43 +33,51 @@ public sealed class QueryScript
     /// <summary>The query's default name: the file name without its extension.</summary>
     public string Name => System.IO.Path.GetFileNameWithoutExtension(Path);
 
-    /// <summary>Reads and compiles the script at <paramref name="path"/>.</summary>
+    /// <summary>The content hash of the sources (and engine build) the image was compiled from.</summary>
+    public string Hash { get; }
+
+    /// <summary>The script's compiled assembly (tests watch it being unloaded).</summary>
+    internal Assembly Assembly => _factory.DeclaringType!.Assembly;
+
+    /// <summary>True when the image came from the compile cache instead of the compiler.</summary>
+    public bool FromCache { get; }
+
+    /// <summary>Reads and compiles the script at <paramref name="path"/>, or takes its image from <paramref name="cacheDirectory"/>.</summary>
     /// <exception cref="QueryCompilationException">The script has errors (all of them are listed).</exception>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    public static QueryScript Load(string path)
+    public static QueryScript Load(string path, string? cacheDirectory = null)
     {
         string full = System.IO.Path.GetFullPath(path);
         if (!File.Exists(full))
         {
             throw new FileNotFoundException($"no query script at {full}", full);
         }
-        var options = ScriptOptions.Default
-            .WithFilePath(full)
-            .WithFileEncoding(System.Text.Encoding.UTF8)
-            .WithSourceResolver(ScriptSourceResolver.Default.WithBaseDirectory(System.IO.Path.GetDirectoryName(full)!))
-            .WithReferences(
-                typeof(object).Assembly,
-                typeof(Enumerable).Assembly,
-                typeof(List<>).Assembly,
-                typeof(JsonSerializer).Assembly,
-                typeof(ILogger).Assembly,
-                typeof(IObservable<>).Assembly,
-                typeof(System.Reactive.Linq.Observable).Assembly,
-                typeof(Stream<>).Assembly,
-                typeof(Cep.Storage.Records.Record).Assembly,
-                typeof(QueryGlobals).Assembly)
-            .WithImports(Imports)
-            .WithOptimizationLevel(OptimizationLevel.Release);
-        var script = CSharpScript.Create<object>(File.ReadAllText(full), options, typeof(QueryGlobals));
-        var errors = script.Compile()
-            .Where(d => d.Severity == DiagnosticSeverity.Error)
-            .Select(d => CSharpDiagnosticFormatter.Instance.Format(d, CultureInfo.InvariantCulture))
-            .ToList();
-        if (errors.Count > 0)
+        var (compilation, hash) = ScriptCompiler.Prepare(full);
+        string? cached = cacheDirectory is null ? null : System.IO.Path.Combine(cacheDirectory, hash + ".dll");
+        byte[] image;
+        bool fromCache = cached is not null && File.Exists(cached);
+        if (fromCache)
         {
-            throw new QueryCompilationException(full, errors);
+            image = File.ReadAllBytes(cached!);
         }
-        return new QueryScript(full, script.CreateDelegate());
+        else
+        {
+            image = ScriptCompiler.Emit(full, compilation);
+            if (cached is not null)
+            {
+                Directory.CreateDirectory(cacheDirectory!);
+                string temporary = cached + $".{Environment.ProcessId}.tmp";
+                File.WriteAllBytes(temporary, image);
+                File.Move(temporary, cached, overwrite: true); // whole or absent, even with two compilers racing
+            }
+        }
+        var context = new AssemblyLoadContext($"query {System.IO.Path.GetFileName(full)} {hash[..12]}", isCollectible: true);
+        var assembly = context.LoadFromStream(new MemoryStream(image));
+        // Roslyn compiles a script into a class per submission with a static factory taking the
+        // submission array: [0] the globals, [1] the slot of this submission's instance.
+        var factory = assembly.GetTypes().Single(t => t.Name == "Submission#0").GetMethod("<Factory>", BindingFlags.Public | BindingFlags.Static)
+            ?? throw new InvalidOperationException($"{full}: the compiled script has no entry point");
+        return new QueryScript(full, hash, fromCache, context, factory);
     }
 
     /// <summary>The query definition: runs the script for a task, building the task's graph.</summary>
@@ -84,11 +85,16 @@ public sealed class QueryScript
     {
         try
         {
-            _run(new QueryGlobals(context)).GetAwaiter().GetResult();
+            var run = (Task<object>)_factory.Invoke(null, [new object?[] { new QueryGlobals(context), null }])!;
+            run.GetAwaiter().GetResult();
         }
         catch (Exception e)
         {
-            throw new InvalidOperationException($"query script {Path} threw while building task {context.Partition}: {e.Message}", e);
+            var cause = e is TargetInvocationException { InnerException: { } inner } ? inner : e;
+            throw new InvalidOperationException($"query script {Path} threw while building task {context.Partition}: {cause.Message}", cause);
         }
     }
+
+    /// <summary>Unloads the script's code (it goes once no graph built from it is referenced any more).</summary>
+    public void Dispose() => _context.Unload();
 }

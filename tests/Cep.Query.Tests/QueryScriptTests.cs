@@ -78,4 +78,69 @@ public sealed class QueryScriptTests
         var error = await Assert.ThrowsAsync<InvalidOperationException>(() => QueryRunner.RunAsync(script.Name, script.Define, new EmbeddedTopicLog(store)));
         Assert.Equal($"query script {path} threw while building task 0: no such sensor list", error.Message);
     }
+
+    [Fact]
+    public void A_compiled_script_is_cached_by_content_and_a_changed_loaded_file_compiles_again()
+    {
+        using var directory = new TempDirectory();
+        File.WriteAllText(directory.Combine("limits.csx"), "const int Limit = 30;");
+        string path = directory.Combine("q.csx");
+        File.WriteAllText(path, """
+            #load "limits.csx"
+            Topic("t", Serde.Utf8String).Where(v => v.Length > Limit).To("out", Serde.Utf8String);
+            """);
+        string cache = directory.Combine("cache");
+        using var first = QueryScript.Load(path, cache);
+        using var second = QueryScript.Load(path, cache);
+        Assert.False(first.FromCache);
+        Assert.True(second.FromCache);
+        Assert.Equal(first.Hash, second.Hash);
+        Assert.Single(Directory.GetFiles(cache, "*.dll"));
+
+        File.WriteAllText(directory.Combine("limits.csx"), "const int Limit = 40;");
+        using var third = QueryScript.Load(path, cache);
+        Assert.False(third.FromCache);
+        Assert.NotEqual(first.Hash, third.Hash);
+    }
+
+    [Fact]
+    public async Task A_hundred_load_run_dispose_cycles_unload_every_script()
+    {
+        using var directory = new TempDirectory();
+        string path = directory.Combine("upper.csx");
+        File.WriteAllText(path, """
+            public sealed record Line(string Text);
+            Topic("in", Serde.Utf8String).Select(v => new Line(v.ToUpperInvariant())).Select(l => l.Text).To("out", Serde.Utf8String);
+            """);
+        using var store = TopicStore.Open(directory.Combine("data"));
+        store.CreateTopic("in", 1);
+        store.CreateTopic("out", 1);
+        var batch = new RecordBatchBuilder();
+        batch.Add(1, null, Encoding.UTF8.GetBytes("a"));
+        await store.GetPartition("in", 0).AppendAsync(batch.Build().ToArray());
+        var log = new EmbeddedTopicLog(store);
+        string cache = directory.Combine("cache");
+
+        var unloaded = new List<WeakReference>();
+        for (int cycle = 0; cycle < 100; cycle++)
+        {
+            unloaded.Add(RunOnce(path, cache, log));
+        }
+        for (int attempt = 0; attempt < 20 && unloaded.Any(w => w.IsAlive); attempt++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        Assert.Equal("", string.Join(",", unloaded.Select((w, i) => w.IsAlive ? i.ToString() : null).Where(i => i is not null)));
+        Assert.Equal(100, store.GetPartition("out", 0).LogEndOffset);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static WeakReference RunOnce(string path, string cache, EmbeddedTopicLog log)
+    {
+        // Synchronous on purpose: an async method would keep the script in its completed state machine.
+        using var script = QueryScript.Load(path, cache);
+        QueryRunner.RunAsync(script.Name, script.Define, log, new QueryOptions { StopAtEnd = true }).GetAwaiter().GetResult();
+        return new WeakReference(script.Assembly);
+    }
 }

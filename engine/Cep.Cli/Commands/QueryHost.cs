@@ -15,13 +15,17 @@ internal static class QueryHost
 {
     public static readonly Option<string?> NameOption = new("--name") { Description = "Query name (default: the script's file name); also names its state and internal topics" };
 
-    /// <summary>Compiles <paramref name="path"/> and runs the query built from it with <paramref name="run"/>; 0 when it completed, 1 with the error on stderr otherwise.</summary>
-    public static async Task<int> RunScriptAsync(string path, Func<QueryScript, ILoggerFactory, Task> run)
+    /// <summary>
+    /// Compiles <paramref name="path"/> (or takes it from the compile cache under the data
+    /// directory) and runs the query built from it with <paramref name="run"/>; 0 when it
+    /// completed, 1 with the error on stderr otherwise.
+    /// </summary>
+    public static async Task<int> RunScriptAsync(ParseResult parse, string path, Func<QueryScript, ILoggerFactory, Task> run)
     {
         QueryScript script;
         try
         {
-            script = QueryScript.Load(path);
+            script = QueryScript.Load(path, Path.Combine(parse.GetValue(CliContext.DataOption)!, "query-cache"));
         }
         catch (QueryCompilationException e)
         {
@@ -46,6 +50,7 @@ internal static class QueryHost
                 console.TimestampFormat = "HH:mm:ss ";
             })
             .AddFilter("Microsoft", LogLevel.Warning));
+        using var loaded = script;
         try
         {
             await run(script, logging);

@@ -32,7 +32,7 @@ internal static class ReplayCommand
                 result.AddError("give exactly one of --from-offset and --from-time");
             }
         });
-        command.SetAction((parse, ct) => CliContext.RunAsync(parse, store => QueryHost.RunScriptAsync(parse.GetValue(file)!, async (script, logging) =>
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, store => QueryHost.RunScriptAsync(parse, parse.GetValue(file)!, async (script, logging) =>
         {
             DateTimeOffset? start = parse.GetValue(fromTime) is { } text
                 ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)

@@ -23,7 +23,7 @@ internal static class RunCommand
         {
             file, QueryHost.NameOption, state, exit, interval,
         };
-        command.SetAction((parse, ct) => CliContext.RunAsync(parse, store => QueryHost.RunScriptAsync(parse.GetValue(file)!, async (script, logging) =>
+        command.SetAction((parse, ct) => CliContext.RunAsync(parse, store => QueryHost.RunScriptAsync(parse, parse.GetValue(file)!, async (script, logging) =>
         {
             var options = new QueryOptions
             {
