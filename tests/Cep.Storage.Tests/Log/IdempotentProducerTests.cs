@@ -1,0 +1,264 @@
+using System.Text;
+using Cep.Storage.Log;
+using Cep.Storage.Records;
+
+namespace Cep.Storage.Tests.Log;
+
+/// <summary>
+/// Idempotent producers (KIP-98): a retried batch is acknowledged with its original offsets and
+/// stored once; gaps and fenced epochs are refused with nothing appended; the producer table
+/// survives close, crash, a corrupt snapshot and truncation.
+/// </summary>
+public sealed class IdempotentProducerTests
+{
+    private const long Producer = 7;
+
+    /// <summary>Small segments so a few dozen batches roll several times (and write snapshots).</summary>
+    private static readonly LogConfig Rolling = new() { SegmentBytes = 1024, IndexIntervalBytes = 128, FlushPolicy = FlushPolicy.Os };
+
+    private static Memory<byte> Batch(short epoch, int baseSequence, params string[] values)
+    {
+        var builder = new RecordBatchBuilder { ProducerId = Producer, ProducerEpoch = epoch, BaseSequence = baseSequence };
+        foreach (string value in values)
+        {
+            builder.Add(100, null, Encoding.UTF8.GetBytes(value));
+        }
+        return builder.Build().ToArray();
+    }
+
+    private static Memory<byte> Concat(params Memory<byte>[] batches) => batches.SelectMany(b => b.ToArray()).ToArray();
+
+    private static List<string?> Values(PartitionLog log) => Batches.ReadAll(log).Select(r => r.Value).ToList();
+
+    private static string[] Snapshots(string directory) => Directory.GetFiles(directory, "*.snapshot").Order().ToArray();
+
+    /// <summary>Appends <paramref name="count"/> one-record batches with sequences 0.. and returns where each landed.</summary>
+    private static async Task<List<AppendResult>> AppendSequence(PartitionLog log, int count)
+    {
+        var results = new List<AppendResult>();
+        for (int i = 0; i < count; i++)
+        {
+            results.Add(await log.AppendAsync(Batch(0, i, $"seq-{i}-{new string('p', 60)}")));
+        }
+        return results;
+    }
+
+    /// <summary>Retries each of the last five batches (all recognised), and the sixth from last (too old: refused).</summary>
+    private static async Task AssertRecentRetriesRecognised(PartitionLog log, List<AppendResult> original)
+    {
+        long end = log.LogEndOffset;
+        int count = original.Count;
+        for (int i = count - ProducerState.RetainedBatches; i < count; i++)
+        {
+            var retry = await log.AppendAsync(Batch(0, i, $"seq-{i}-{new string('p', 60)}"));
+            Assert.True(retry.IsDuplicate, $"batch {i} was not recognised as a retry");
+            Assert.Equal((original[i].FirstOffset, original[i].LastOffset), (retry.FirstOffset, retry.LastOffset));
+        }
+        int old = count - ProducerState.RetainedBatches - 1;
+        var error = await Assert.ThrowsAsync<OutOfOrderSequenceException>(() => log.AppendAsync(Batch(0, old, "old")).AsTask());
+        Assert.Contains($"expected sequence {count}, received {old}", error.Message);
+        Assert.Equal(end, log.LogEndOffset);
+        Assert.Equal(Enumerable.Range(0, count).Select(i => $"seq-{i}-{new string('p', 60)}"), Values(log));
+    }
+
+    [Fact]
+    public async Task A_retried_batch_is_acknowledged_with_the_original_offsets_and_stored_once()
+    {
+        using var directory = new TempDirectory();
+        using var log = PartitionLog.Open(directory.Path, "t", 0, new LogConfig { FlushPolicy = FlushPolicy.Os });
+        await log.AppendAsync(Batches.Values(1, "plain"));
+        var first = await log.AppendAsync(Batch(0, 0, "a", "b", "c"));
+        var second = await log.AppendAsync(Batch(0, 3, "d"));
+
+        var retry = await log.AppendAsync(Batch(0, 0, "a", "b", "c"));
+
+        Assert.Equal(new AppendResult(1, 3, -1, 3), first);
+        Assert.Equal(new AppendResult(1, 3, -1, 3) { IsDuplicate = true }, retry);
+        Assert.Equal((4L, 4L, false), (second.FirstOffset, second.LastOffset, second.IsDuplicate));
+        Assert.Equal(5L, log.LogEndOffset);
+        Assert.Equal(["plain", "a", "b", "c", "d"], Values(log));
+        var state = log.GetProducerState(Producer)!;
+        Assert.Equal((0, 3, 4L), ((int)state.Epoch, state.LastSequence, state.LastOffset));
+        Assert.Equal([new ProducerBatch(0, 2, 1, 3, 100), new ProducerBatch(3, 3, 4, 4, 100)], state.Batches);
+    }
+
+    [Fact]
+    public async Task A_request_of_only_retries_is_acknowledged_whole_and_a_request_mixing_retries_with_new_batches_is_refused()
+    {
+        using var directory = new TempDirectory();
+        using var log = PartitionLog.Open(directory.Path, "t", 0, new LogConfig { FlushPolicy = FlushPolicy.Os });
+        await log.AppendAsync(Concat(Batch(0, 0, "a", "b"), Batch(0, 2, "c")));
+
+        var retry = await log.AppendAsync(Concat(Batch(0, 0, "a", "b"), Batch(0, 2, "c")));
+        var mixed = await Assert.ThrowsAsync<InvalidRecordException>(() => log.AppendAsync(Concat(Batch(0, 2, "c"), Batch(0, 3, "d"))).AsTask());
+
+        Assert.Equal(new AppendResult(0, 2, -1, 3) { IsDuplicate = true }, retry);
+        Assert.Contains("mixes 1 batch(es) already appended", mixed.Message);
+        Assert.Equal(3L, log.LogEndOffset);
+        Assert.Equal(3, (await log.AppendAsync(Batch(0, 3, "d"))).FirstOffset);
+        Assert.Equal(["a", "b", "c", "d"], Values(log));
+    }
+
+    [Fact]
+    public async Task A_sequence_gap_is_refused_naming_producer_and_sequences_and_the_next_batch_in_sequence_still_works()
+    {
+        using var directory = new TempDirectory();
+        using var log = PartitionLog.Open(directory.Path, "t", 0, new LogConfig { FlushPolicy = FlushPolicy.Os });
+        await log.AppendAsync(Batch(0, 0, "a", "b"));
+
+        var error = await Assert.ThrowsAsync<OutOfOrderSequenceException>(() => log.AppendAsync(Batch(0, 5, "f")).AsTask());
+        // Two batches in one request: the second's gap refuses the first too.
+        await Assert.ThrowsAsync<OutOfOrderSequenceException>(() => log.AppendAsync(Concat(Batch(0, 2, "c"), Batch(0, 4, "e"))).AsTask());
+
+        Assert.Equal("t/0: producer 7 epoch 0: expected sequence 2, received 5 (a gap: records in between are missing); nothing was appended", error.Message);
+        Assert.Equal(2L, log.LogEndOffset);
+        Assert.Equal(1, log.GetProducerState(Producer)!.LastSequence);
+        Assert.Equal(2, (await log.AppendAsync(Batch(0, 2, "c"))).FirstOffset);
+        Assert.Equal(["a", "b", "c"], Values(log));
+    }
+
+    [Fact]
+    public async Task An_older_epoch_is_fenced_and_a_newer_epoch_must_start_at_sequence_zero()
+    {
+        using var directory = new TempDirectory();
+        using var log = PartitionLog.Open(directory.Path, "t", 0, new LogConfig { FlushPolicy = FlushPolicy.Os });
+        await log.AppendAsync(Batch(1, 0, "a"));
+        await log.AppendAsync(Batch(1, 1, "b"));
+
+        var notFromZero = await Assert.ThrowsAsync<OutOfOrderSequenceException>(() => log.AppendAsync(Batch(2, 2, "c")).AsTask());
+        var fresh = await log.AppendAsync(Batch(2, 0, "c"));
+        var fenced = await Assert.ThrowsAsync<InvalidProducerEpochException>(() => log.AppendAsync(Batch(1, 2, "zombie")).AsTask());
+        var staleRetry = await Assert.ThrowsAsync<InvalidProducerEpochException>(() => log.AppendAsync(Batch(1, 1, "b")).AsTask());
+
+        Assert.Contains("producer 7 starts epoch 2 (after 1) at sequence 2; expected sequence 0", notFromZero.Message);
+        Assert.Equal((2L, false), (fresh.FirstOffset, fresh.IsDuplicate));
+        Assert.Equal("t/0: producer 7 sent epoch 1, but epoch 2 is current (an older instance was fenced); nothing was appended", fenced.Message);
+        Assert.Contains("epoch 2 is current", staleRetry.Message);
+        Assert.Equal(["a", "b", "c"], Values(log));
+        var state = log.GetProducerState(Producer)!;
+        Assert.Equal((2, 0), ((int)state.Epoch, state.LastSequence));
+        Assert.Single(state.Batches);
+    }
+
+    [Fact]
+    public async Task Sequences_wrap_from_int_max_to_zero_and_an_unknown_producer_may_start_anywhere()
+    {
+        using var directory = new TempDirectory();
+        using var log = PartitionLog.Open(directory.Path, "t", 0, new LogConfig { FlushPolicy = FlushPolicy.Os });
+        await log.AppendAsync(Batch(0, int.MaxValue - 1, "a", "b", "c"));
+
+        Assert.Equal(0, log.GetProducerState(Producer)!.LastSequence);
+        await Assert.ThrowsAsync<OutOfOrderSequenceException>(() => log.AppendAsync(Batch(0, 0, "x")).AsTask());
+        Assert.False((await log.AppendAsync(Batch(0, 1, "d"))).IsDuplicate);
+        Assert.True((await log.AppendAsync(Batch(0, int.MaxValue - 1, "a", "b", "c"))).IsDuplicate);
+        Assert.Equal(["a", "b", "c", "d"], Values(log));
+    }
+
+    [Fact]
+    public async Task Batches_without_a_producer_id_are_appended_every_time()
+    {
+        using var directory = new TempDirectory();
+        using var log = PartitionLog.Open(directory.Path, "t", 0, new LogConfig { FlushPolicy = FlushPolicy.Os });
+        var first = await log.AppendAsync(Batches.Values(1, "same"));
+        var second = await log.AppendAsync(Batches.Values(1, "same"));
+
+        Assert.Equal(new AppendResult(0, 0, -1, 1), first);
+        Assert.Equal(new AppendResult(1, 1, -1, 1), second);
+        Assert.Equal(["same", "same"], Values(log));
+        Assert.Null(log.GetProducerState(-1));
+    }
+
+    [Fact]
+    public async Task Retries_are_recognised_after_a_clean_close_from_the_snapshot()
+    {
+        using var directory = new TempDirectory();
+        List<AppendResult> original;
+        using (var log = PartitionLog.Open(directory.Path, "t", 0, Rolling))
+        {
+            original = await AppendSequence(log, 30);
+            Assert.True(log.SegmentCount > 2);
+        }
+        Assert.Contains(Snapshots(directory.Path), f => Path.GetFileName(f) == "00000000000000000030.snapshot");
+        Assert.True(Snapshots(directory.Path).Length <= 3, "old snapshots are deleted");
+
+        using var reopened = PartitionLog.Open(directory.Path, "t", 0, Rolling);
+        await AssertRecentRetriesRecognised(reopened, original);
+        Assert.Equal(30, (await reopened.AppendAsync(Batch(0, 30, "next"))).FirstOffset);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Retries_are_recognised_after_a_crash_by_scanning_the_batches_no_snapshot_covers(bool noSnapshotAtAll)
+    {
+        using var directory = new TempDirectory();
+        var log = PartitionLog.Open(directory.Path, "t", 0, Rolling);
+        var original = await AppendSequence(log, 30);
+        long activeBase = log.Segments[^1].BaseOffset;
+        Assert.True(activeBase is > 25 and < 30, $"the last five batches should span a sealed segment and the active one (active base {activeBase})");
+        log.Dispose();
+        // A crash: no clean-shutdown marker and no snapshot written at close; with noSnapshotAtAll
+        // the roll snapshots are gone too, so the whole log is scanned.
+        File.Delete(Path.Combine(directory.Path, ".clean-shutdown"));
+        foreach (string snapshot in Snapshots(directory.Path).Where(f => noSnapshotAtAll || f.EndsWith("00000000000000000030.snapshot", StringComparison.Ordinal)))
+        {
+            File.Delete(snapshot);
+        }
+
+        using var reopened = PartitionLog.Open(directory.Path, "t", 0, Rolling);
+        await AssertRecentRetriesRecognised(reopened, original);
+    }
+
+    [Fact]
+    public async Task A_corrupt_snapshot_is_skipped_and_an_older_one_plus_a_scan_gives_the_same_table()
+    {
+        using var directory = new TempDirectory();
+        List<AppendResult> original;
+        using (var log = PartitionLog.Open(directory.Path, "t", 0, Rolling))
+        {
+            original = await AppendSequence(log, 30);
+        }
+        string newest = Snapshots(directory.Path)[^1];
+        var bytes = File.ReadAllBytes(newest);
+        bytes[^3] ^= 0x40; // inside the last batch entry: only the CRC can tell
+        File.WriteAllBytes(newest, bytes);
+
+        using var reopened = PartitionLog.Open(directory.Path, "t", 0, Rolling);
+        Assert.False(File.Exists(newest));
+        await AssertRecentRetriesRecognised(reopened, original);
+    }
+
+    [Fact]
+    public async Task After_truncation_the_table_matches_the_shorter_log_and_a_cut_batch_can_be_appended_again()
+    {
+        using var directory = new TempDirectory();
+        using var log = PartitionLog.Open(directory.Path, "t", 0, Rolling);
+        var original = await AppendSequence(log, 30);
+        long cut = original[20].FirstOffset;
+
+        log.TruncateTo(cut);
+
+        Assert.Equal(cut, log.LogEndOffset);
+        Assert.Equal(19, log.GetProducerState(Producer)!.LastSequence);
+        Assert.All(Snapshots(directory.Path), f => Assert.True(long.Parse(Path.GetFileNameWithoutExtension(f)) <= cut));
+        // Batch 22 was cut: it is now a gap, not a retry.
+        await Assert.ThrowsAsync<OutOfOrderSequenceException>(() => log.AppendAsync(Batch(0, 22, $"seq-22-{new string('p', 60)}")).AsTask());
+        var again = await log.AppendAsync(Batch(0, 20, $"seq-20-{new string('p', 60)}"));
+        Assert.Equal((cut, false), (again.FirstOffset, again.IsDuplicate));
+        Assert.True((await log.AppendAsync(Batch(0, 19, $"seq-19-{new string('p', 60)}"))).IsDuplicate);
+        Assert.Equal(Enumerable.Range(0, 21).Select(i => $"seq-{i}-{new string('p', 60)}"), Values(log));
+    }
+
+    [Fact]
+    public async Task Truncating_below_the_log_start_forgets_every_producer()
+    {
+        using var directory = new TempDirectory();
+        using var log = PartitionLog.Open(directory.Path, "t", 0, Rolling);
+        await AppendSequence(log, 3);
+
+        log.TruncateTo(0);
+
+        Assert.Null(log.GetProducerState(Producer));
+        Assert.Equal(0, (await log.AppendAsync(Batch(0, 0, "again"))).FirstOffset);
+    }
+}
