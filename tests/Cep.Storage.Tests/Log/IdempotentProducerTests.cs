@@ -16,12 +16,15 @@ public sealed class IdempotentProducerTests
     /// <summary>Small segments so a few dozen batches roll several times (and write snapshots).</summary>
     private static readonly LogConfig Rolling = new() { SegmentBytes = 1024, IndexIntervalBytes = 128, FlushPolicy = FlushPolicy.Os };
 
-    private static Memory<byte> Batch(short epoch, int baseSequence, params string[] values)
+    private static Memory<byte> Batch(short epoch, int baseSequence, params string[] values) =>
+        BatchOf(Producer, epoch, baseSequence, 100, values);
+
+    private static Memory<byte> BatchOf(long producerId, short epoch, int baseSequence, long timestamp, params string[] values)
     {
-        var builder = new RecordBatchBuilder { ProducerId = Producer, ProducerEpoch = epoch, BaseSequence = baseSequence };
+        var builder = new RecordBatchBuilder { ProducerId = producerId, ProducerEpoch = epoch, BaseSequence = baseSequence };
         foreach (string value in values)
         {
-            builder.Add(100, null, Encoding.UTF8.GetBytes(value));
+            builder.Add(timestamp, null, Encoding.UTF8.GetBytes(value));
         }
         return builder.Build().ToArray();
     }
@@ -260,5 +263,80 @@ public sealed class IdempotentProducerTests
 
         Assert.Null(log.GetProducerState(Producer));
         Assert.Equal(0, (await log.AppendAsync(Batch(0, 0, "again"))).FirstOffset);
+    }
+
+    [Fact]
+    public async Task A_snapshot_above_the_end_recovery_cut_to_is_not_trusted()
+    {
+        using var directory = new TempDirectory();
+        using (var log = PartitionLog.Open(directory.Path, "t", 0, Rolling))
+        {
+            await AppendSequence(log, 30);
+        }
+        // A crash that tore the last batch, after a snapshot at 30 had been written.
+        File.Delete(Path.Combine(directory.Path, ".clean-shutdown"));
+        string active = Directory.GetFiles(directory.Path, "*.log").Order().Last();
+        var bytes = File.ReadAllBytes(active);
+        bytes[^5] ^= 0x01;
+        File.WriteAllBytes(active, bytes);
+
+        using var reopened = PartitionLog.Open(directory.Path, "t", 0, Rolling);
+
+        Assert.Equal(29L, reopened.LogEndOffset);
+        Assert.DoesNotContain(Snapshots(directory.Path), f => f.EndsWith("00000000000000000030.snapshot", StringComparison.Ordinal));
+        Assert.Equal(28, reopened.GetProducerState(Producer)!.LastSequence);
+        var again = await reopened.AppendAsync(Batch(0, 29, "seq-29 again"));
+        Assert.Equal((29L, false), (again.FirstOffset, again.IsDuplicate));
+    }
+
+    [Fact]
+    public async Task An_append_that_fails_half_way_leaves_the_table_as_it_was()
+    {
+        using var directory = new TempDirectory();
+        FaultyLogFile? file = null;
+        var options = new PartitionLogOptions { OpenLogFile = path => file = new FaultyLogFile(path) };
+        using var log = PartitionLog.Open(directory.Path, "t", 0, new LogConfig { FlushPolicy = FlushPolicy.Os }, options);
+        await log.AppendAsync(Batch(0, 0, "a", "b"));
+        var first = Batch(0, 2, "c");
+        file!.Capacity = file.Length + first.Length + 10; // the first batch fits, the second is torn
+
+        await Assert.ThrowsAsync<LogIOException>(() => log.AppendAsync(Concat(first, Batch(0, 3, "d"))).AsTask());
+
+        Assert.Equal(1, log.GetProducerState(Producer)!.LastSequence);
+        file.Capacity = long.MaxValue;
+        var retry = await log.AppendAsync(Concat(Batch(0, 2, "c"), Batch(0, 3, "d")));
+        Assert.Equal((2L, 3L, false), (retry.FirstOffset, retry.LastOffset, retry.IsDuplicate));
+        Assert.Equal(["a", "b", "c", "d"], Values(log));
+    }
+
+    [Fact]
+    public async Task Retention_forgets_producers_whose_batches_were_all_deleted_now_and_after_reopening()
+    {
+        using var directory = new TempDirectory();
+        var time = new ManualTime(DateTimeOffset.FromUnixTimeMilliseconds(1_000_000));
+        var config = Rolling with { RetentionMs = 60_000, SegmentMs = 100_000 }; // the first new batch rolls
+        var options = new PartitionLogOptions { Time = time };
+        using (var log = PartitionLog.Open(directory.Path, "t", 0, config, options))
+        {
+            for (int i = 0; i < 10; i++)
+            {
+                await log.AppendAsync(BatchOf(1, 0, i, 0, $"old-{i}-{new string('o', 60)}"));
+            }
+            for (int i = 0; i < 20; i++)
+            {
+                await log.AppendAsync(BatchOf(2, 0, i, 990_000, $"new-{i}-{new string('n', 60)}"));
+            }
+
+            Assert.True(log.EnforceRetention() > 0);
+
+            Assert.True(log.LogStartOffset >= 10, $"log start {log.LogStartOffset}");
+            Assert.Null(log.GetProducerState(1));
+            Assert.Equal(19, log.GetProducerState(2)!.LastSequence);
+        }
+        using var reopened = PartitionLog.Open(directory.Path, "t", 0, config, options);
+        Assert.Null(reopened.GetProducerState(1));
+        Assert.Equal(19, reopened.GetProducerState(2)!.LastSequence);
+        // Unknown again, producer 1 may go on from where it was.
+        Assert.False((await reopened.AppendAsync(BatchOf(1, 0, 10, 1_000_000, "old-10"))).IsDuplicate);
     }
 }
