@@ -46,6 +46,13 @@ public sealed class IdempotentProducerTests
         return results;
     }
 
+    /// <summary>Fills a log with <paramref name="count"/> batches from one producer and closes it cleanly.</summary>
+    private static async Task<List<AppendResult>> ClosedAfterSequence(string directory, int count)
+    {
+        using var log = PartitionLog.Open(directory, "t", 0, Rolling);
+        return await AppendSequence(log, count);
+    }
+
     /// <summary>Retries each of the last five batches (all recognised), and the sixth from last (too old: refused).</summary>
     private static async Task AssertRecentRetriesRecognised(PartitionLog log, List<AppendResult> original)
     {
@@ -175,12 +182,8 @@ public sealed class IdempotentProducerTests
     public async Task Retries_are_recognised_after_a_clean_close_from_the_snapshot()
     {
         using var directory = new TempDirectory();
-        List<AppendResult> original;
-        using (var log = PartitionLog.Open(directory.Path, "t", 0, Rolling))
-        {
-            original = await AppendSequence(log, 30);
-            Assert.True(log.SegmentCount > 2);
-        }
+        var original = await ClosedAfterSequence(directory.Path, 30);
+        Assert.True(Directory.GetFiles(directory.Path, "*.log").Length > 2);
         Assert.Contains(Snapshots(directory.Path), f => Path.GetFileName(f) == "00000000000000000030.snapshot");
         Assert.True(Snapshots(directory.Path).Length <= 3, "old snapshots are deleted");
 
@@ -216,11 +219,7 @@ public sealed class IdempotentProducerTests
     public async Task A_corrupt_snapshot_is_skipped_and_an_older_one_plus_a_scan_gives_the_same_table()
     {
         using var directory = new TempDirectory();
-        List<AppendResult> original;
-        using (var log = PartitionLog.Open(directory.Path, "t", 0, Rolling))
-        {
-            original = await AppendSequence(log, 30);
-        }
+        var original = await ClosedAfterSequence(directory.Path, 30);
         string newest = Snapshots(directory.Path)[^1];
         var bytes = File.ReadAllBytes(newest);
         bytes[^3] ^= 0x40; // inside the last batch entry: only the CRC can tell
@@ -269,10 +268,7 @@ public sealed class IdempotentProducerTests
     public async Task A_snapshot_above_the_end_recovery_cut_to_is_not_trusted()
     {
         using var directory = new TempDirectory();
-        using (var log = PartitionLog.Open(directory.Path, "t", 0, Rolling))
-        {
-            await AppendSequence(log, 30);
-        }
+        await ClosedAfterSequence(directory.Path, 30);
         // A crash that tore the last batch, after a snapshot at 30 had been written.
         File.Delete(Path.Combine(directory.Path, ".clean-shutdown"));
         string active = Directory.GetFiles(directory.Path, "*.log").Order().Last();
@@ -293,12 +289,11 @@ public sealed class IdempotentProducerTests
     public async Task An_append_that_fails_half_way_leaves_the_table_as_it_was()
     {
         using var directory = new TempDirectory();
-        FaultyLogFile? file = null;
-        var options = new PartitionLogOptions { OpenLogFile = path => file = new FaultyLogFile(path) };
-        using var log = PartitionLog.Open(directory.Path, "t", 0, new LogConfig { FlushPolicy = FlushPolicy.Os }, options);
+        using var log = FaultyLogFile.OpenPartition(directory.Path, new LogConfig { FlushPolicy = FlushPolicy.Os }, out var active);
         await log.AppendAsync(Batch(0, 0, "a", "b"));
         var first = Batch(0, 2, "c");
-        file!.Capacity = file.Length + first.Length + 10; // the first batch fits, the second is torn
+        var file = active();
+        file.Capacity = file.Length + first.Length + 10; // the first batch fits, the second is torn
 
         await Assert.ThrowsAsync<LogIOException>(() => log.AppendAsync(Concat(first, Batch(0, 3, "d"))).AsTask());
 
