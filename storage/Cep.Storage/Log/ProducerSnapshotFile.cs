@@ -55,7 +55,7 @@ internal static class ProducerSnapshotFile
     public static void Write(string directory, ProducerStateTable table)
     {
         var producers = table.Producers;
-        int size = HeaderSize + producers.Sum(p => ProducerSize + BatchSize * p.Batches.Count);
+        int size = HeaderSize + producers.Sum(p => ProducerSize + BatchSize * p.Batches.Length);
         var bytes = new byte[size];
         var span = bytes.AsSpan();
         BinaryPrimitives.WriteInt32BigEndian(span, Version);
@@ -66,7 +66,7 @@ internal static class ProducerSnapshotFile
         {
             BinaryPrimitives.WriteInt64BigEndian(span[position..], producer.ProducerId);
             BinaryPrimitives.WriteInt16BigEndian(span[(position + 8)..], producer.Epoch);
-            BinaryPrimitives.WriteInt32BigEndian(span[(position + 10)..], producer.Batches.Count);
+            BinaryPrimitives.WriteInt32BigEndian(span[(position + 10)..], producer.Batches.Length);
             position += ProducerSize;
             foreach (var batch in producer.Batches)
             {

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Cep.Storage.Records;
 
 namespace Cep.Storage.Log;
@@ -15,13 +16,11 @@ public sealed class ProducerState
     /// <summary>How many recent batches are remembered per producer.</summary>
     public const int RetainedBatches = 5;
 
-    private readonly ProducerBatch[] _batches;
-
-    private ProducerState(long producerId, short epoch, ProducerBatch[] batches)
+    private ProducerState(long producerId, short epoch, ImmutableArray<ProducerBatch> batches)
     {
         ProducerId = producerId;
         Epoch = epoch;
-        _batches = batches;
+        Batches = batches;
     }
 
     public long ProducerId { get; }
@@ -29,17 +28,17 @@ public sealed class ProducerState
     public short Epoch { get; }
 
     /// <summary>The recent batches, oldest first.</summary>
-    public IReadOnlyList<ProducerBatch> Batches => _batches;
+    public ImmutableArray<ProducerBatch> Batches { get; }
 
     /// <summary>The sequence of the last record appended.</summary>
-    public int LastSequence => _batches[^1].LastSequence;
+    public int LastSequence => Batches[^1].LastSequence;
 
     /// <summary>The offset of the last record appended.</summary>
-    public long LastOffset => _batches[^1].LastOffset;
+    public long LastOffset => Batches[^1].LastOffset;
 
     internal static ProducerState Create(long producerId, short epoch, IEnumerable<ProducerBatch> batches)
     {
-        var array = batches.TakeLast(RetainedBatches).ToArray();
+        var array = batches.TakeLast(RetainedBatches).ToImmutableArray();
         return array.Length > 0 ? new ProducerState(producerId, epoch, array) : throw new ArgumentException("a producer state needs at least one batch", nameof(batches));
     }
 
@@ -53,8 +52,8 @@ public sealed class ProducerState
         {
             return First(ProducerId, epoch, batch);
         }
-        int keep = Math.Min(_batches.Length, RetainedBatches - 1);
-        return new ProducerState(ProducerId, epoch, [.. _batches.AsSpan(_batches.Length - keep), batch]);
+        int keep = Math.Min(Batches.Length, RetainedBatches - 1);
+        return new ProducerState(ProducerId, epoch, [.. Batches.AsSpan()[(Batches.Length - keep)..], batch]);
     }
 
     /// <summary>The remembered batch with exactly this epoch and sequence range, if any: a retry.</summary>
@@ -64,7 +63,7 @@ public sealed class ProducerState
         {
             return null;
         }
-        foreach (var batch in _batches)
+        foreach (var batch in Batches)
         {
             if (batch.FirstSequence == firstSequence && batch.LastSequence == lastSequence)
             {

@@ -78,8 +78,11 @@ internal sealed class ProducerStateTable
                 continue;
             }
             CheckSequence(name, current, batch);
-            pending ??= [];
-            pending[batch.ProducerId] = Next(current, batch, baseOffset);
+            if (ranges.Count > 1) // a single batch (the usual request) has no later batch to check against it
+            {
+                pending ??= [];
+                pending[batch.ProducerId] = Next(current, batch, baseOffset);
+            }
             fresh++;
         }
         if (retries == 0)

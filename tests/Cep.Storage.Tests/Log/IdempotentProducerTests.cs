@@ -89,7 +89,7 @@ public sealed class IdempotentProducerTests
         Assert.Equal(["plain", "a", "b", "c", "d"], Values(log));
         var state = log.GetProducerState(Producer)!;
         Assert.Equal((0, 3, 4L), ((int)state.Epoch, state.LastSequence, state.LastOffset));
-        Assert.Equal([new ProducerBatch(0, 2, 1, 3, 100), new ProducerBatch(3, 3, 4, 4, 100)], state.Batches);
+        Assert.Equal([new ProducerBatch(0, 2, 1, 3, 100), new ProducerBatch(3, 3, 4, 4, 100)], state.Batches.ToArray());
     }
 
     [Fact]
