@@ -17,14 +17,14 @@ public sealed class IdempotentProducerTests
     private static readonly LogConfig Rolling = new() { SegmentBytes = 1024, IndexIntervalBytes = 128, FlushPolicy = FlushPolicy.Os };
 
     private static Memory<byte> Batch(short epoch, int baseSequence, params string[] values) =>
-        BatchOf(Producer, epoch, baseSequence, 100, values);
+        BatchOf(Producer, epoch, baseSequence, 100, null, values);
 
-    private static Memory<byte> BatchOf(long producerId, short epoch, int baseSequence, long timestamp, params string[] values)
+    private static Memory<byte> BatchOf(long producerId, short epoch, int baseSequence, long timestamp, string? key, params string[] values)
     {
         var builder = new RecordBatchBuilder { ProducerId = producerId, ProducerEpoch = epoch, BaseSequence = baseSequence };
         foreach (string value in values)
         {
-            builder.Add(timestamp, null, Encoding.UTF8.GetBytes(value));
+            builder.Add(timestamp, key is null ? null : Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
         }
         return builder.Build().ToArray();
     }
@@ -315,11 +315,11 @@ public sealed class IdempotentProducerTests
         {
             for (int i = 0; i < 10; i++)
             {
-                await log.AppendAsync(BatchOf(1, 0, i, 0, $"old-{i}-{new string('o', 60)}"));
+                await log.AppendAsync(BatchOf(1, 0, i, 0, null, $"old-{i}-{new string('o', 60)}"));
             }
             for (int i = 0; i < 20; i++)
             {
-                await log.AppendAsync(BatchOf(2, 0, i, 990_000, $"new-{i}-{new string('n', 60)}"));
+                await log.AppendAsync(BatchOf(2, 0, i, 990_000, null, $"new-{i}-{new string('n', 60)}"));
             }
 
             Assert.True(log.EnforceRetention() > 0);
@@ -332,6 +332,34 @@ public sealed class IdempotentProducerTests
         Assert.Null(reopened.GetProducerState(1));
         Assert.Equal(19, reopened.GetProducerState(2)!.LastSequence);
         // Unknown again, producer 1 may go on from where it was.
-        Assert.False((await reopened.AppendAsync(BatchOf(1, 0, 10, 1_000_000, "old-10"))).IsDuplicate);
+        Assert.False((await reopened.AppendAsync(BatchOf(1, 0, 10, 1_000_000, null, "old-10"))).IsDuplicate);
+    }
+
+    [Fact]
+    public async Task Compaction_keeps_a_producers_emptied_last_batch_so_a_rebuild_from_the_log_still_knows_it()
+    {
+        using var directory = new TempDirectory();
+        var config = Rolling with { CleanupPolicy = CleanupPolicy.Compact };
+        using (var log = PartitionLog.Open(directory.Path, "t", 0, config))
+        {
+            await log.AppendAsync(BatchOf(Producer, 0, 0, 100, "k", "old"));
+            for (int i = 0; i < 20; i++)
+            {
+                await log.AppendAsync(Batches.Of(("k", $"new-{i}-{new string('n', 60)}", 100)));
+            }
+            Assert.True(new LogCleaner(TimeProvider.System).Clean(log) > 0);
+            Assert.DoesNotContain(Batches.ReadAll(log), r => r.Value == "old");
+            Assert.Empty(log.Verify());
+        }
+        foreach (string snapshot in Snapshots(directory.Path))
+        {
+            File.Delete(snapshot); // so the table is rebuilt from the compacted log alone
+        }
+
+        using var reopened = PartitionLog.Open(directory.Path, "t", 0, config);
+
+        Assert.Equal((0, 0L), (reopened.GetProducerState(Producer)?.LastSequence, reopened.GetProducerState(Producer)?.LastOffset));
+        var retry = await reopened.AppendAsync(BatchOf(Producer, 0, 0, 100, "k", "old"));
+        Assert.Equal((0L, true), (retry.FirstOffset, retry.IsDuplicate));
     }
 }
