@@ -1,4 +1,3 @@
-using System.Text;
 using Cep.Storage.Log;
 using Cep.Storage.Records;
 
@@ -17,17 +16,7 @@ public sealed class IdempotentProducerTests
     private static readonly LogConfig Rolling = new() { SegmentBytes = 1024, IndexIntervalBytes = 128, FlushPolicy = FlushPolicy.Os };
 
     private static Memory<byte> Batch(short epoch, int baseSequence, params string[] values) =>
-        BatchOf(Producer, epoch, baseSequence, 100, null, values);
-
-    private static Memory<byte> BatchOf(long producerId, short epoch, int baseSequence, long timestamp, string? key, params string[] values)
-    {
-        var builder = new RecordBatchBuilder { ProducerId = producerId, ProducerEpoch = epoch, BaseSequence = baseSequence };
-        foreach (string value in values)
-        {
-            builder.Add(timestamp, key is null ? null : Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
-        }
-        return builder.Build().ToArray();
-    }
+        Batches.Idempotent(Producer, epoch, baseSequence, 100, null, values);
 
     private static Memory<byte> Concat(params Memory<byte>[] batches) => batches.SelectMany(b => b.ToArray()).ToArray();
 
@@ -315,11 +304,11 @@ public sealed class IdempotentProducerTests
         {
             for (int i = 0; i < 10; i++)
             {
-                await log.AppendAsync(BatchOf(1, 0, i, 0, null, $"old-{i}-{new string('o', 60)}"));
+                await log.AppendAsync(Batches.Idempotent(1, 0, i, 0, null, $"old-{i}-{new string('o', 60)}"));
             }
             for (int i = 0; i < 20; i++)
             {
-                await log.AppendAsync(BatchOf(2, 0, i, 990_000, null, $"new-{i}-{new string('n', 60)}"));
+                await log.AppendAsync(Batches.Idempotent(2, 0, i, 990_000, null, $"new-{i}-{new string('n', 60)}"));
             }
 
             Assert.True(log.EnforceRetention() > 0);
@@ -332,7 +321,7 @@ public sealed class IdempotentProducerTests
         Assert.Null(reopened.GetProducerState(1));
         Assert.Equal(19, reopened.GetProducerState(2)!.LastSequence);
         // Unknown again, producer 1 may go on from where it was.
-        Assert.False((await reopened.AppendAsync(BatchOf(1, 0, 10, 1_000_000, null, "old-10"))).IsDuplicate);
+        Assert.False((await reopened.AppendAsync(Batches.Idempotent(1, 0, 10, 1_000_000, null, "old-10"))).IsDuplicate);
     }
 
     [Fact]
@@ -342,7 +331,7 @@ public sealed class IdempotentProducerTests
         var config = Rolling with { CleanupPolicy = CleanupPolicy.Compact };
         using (var log = PartitionLog.Open(directory.Path, "t", 0, config))
         {
-            await log.AppendAsync(BatchOf(Producer, 0, 0, 100, "k", "old"));
+            await log.AppendAsync(Batches.Idempotent(Producer, 0, 0, 100, "k", "old"));
             for (int i = 0; i < 20; i++)
             {
                 await log.AppendAsync(Batches.Of(("k", $"new-{i}-{new string('n', 60)}", 100)));
@@ -359,7 +348,7 @@ public sealed class IdempotentProducerTests
         using var reopened = PartitionLog.Open(directory.Path, "t", 0, config);
 
         Assert.Equal((0, 0L), (reopened.GetProducerState(Producer)?.LastSequence, reopened.GetProducerState(Producer)?.LastOffset));
-        var retry = await reopened.AppendAsync(BatchOf(Producer, 0, 0, 100, "k", "old"));
+        var retry = await reopened.AppendAsync(Batches.Idempotent(Producer, 0, 0, 100, "k", "old"));
         Assert.Equal((0L, true), (retry.FirstOffset, retry.IsDuplicate));
     }
 }
