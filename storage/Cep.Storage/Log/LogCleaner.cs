@@ -61,7 +61,7 @@ internal sealed class LogCleaner
                 {
                     foreach (var (_, batch) in segment.ReadBatches())
                     {
-                        bool lastOfProducer = batch.ProducerId >= 0 && lastProducerBatches[batch.ProducerId] == batch.BaseOffset;
+                        bool lastOfProducer = lastProducerBatches.TryGetValue(batch.ProducerId, out long lastBatch) && lastBatch == batch.BaseOffset;
                         changed |= CopyRetained(batch, latest, tombstoneHorizon, lastOfProducer, builder, output, ref tombstonesLeft);
                     }
                     if (changed)

@@ -269,6 +269,7 @@ public sealed class PartitionLog : IDisposable
     /// Removes every record at or after <paramref name="offset"/>. Batches are removed whole, so
     /// the new log end may be below <paramref name="offset"/> when it falls inside a batch.
     /// Below the log start, the log is emptied and restarts at <paramref name="offset"/>.
+    /// The producer table is rebuilt to match the shorter log, so a cut batch may be sent again.
     /// </summary>
     public void TruncateTo(long offset)
     {
@@ -296,7 +297,7 @@ public sealed class PartitionLog : IDisposable
             Publish(keep.ToArray());
             _logEndOffset = keep[^1].NextOffset;
             // Snapshots above the new end describe cut records; the table is rebuilt from one below it.
-            _producers = ProducerStateLoader.Load(Directory, keep.ToArray());
+            _producers = ProducerStateLoader.Load(Directory, Segments);
             _groupCommitter.ResetDurableOffset(_logEndOffset);
             // The cut segment changed after it was durable: after a crash, recover from it.
             _recoveryPoint.Write(Math.Min(_recoveryPoint.Read(), keep[^1].BaseOffset));
