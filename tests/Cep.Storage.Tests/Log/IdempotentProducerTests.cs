@@ -82,6 +82,21 @@ public sealed class IdempotentProducerTests
     }
 
     [Fact]
+    public async Task A_retry_on_a_log_append_time_topic_gets_the_time_of_the_original_append()
+    {
+        using var directory = new TempDirectory();
+        var time = new ManualTime(DateTimeOffset.FromUnixTimeMilliseconds(5_000));
+        using var log = PartitionLog.Open(directory.Path, "t", 0, new LogConfig { LogAppendTime = true, FlushPolicy = FlushPolicy.Os }, new PartitionLogOptions { Time = time });
+        var original = await log.AppendAsync(Batch(0, 0, "a"));
+        time.Advance(TimeSpan.FromSeconds(1));
+
+        var retry = await log.AppendAsync(Batch(0, 0, "a"));
+
+        Assert.Equal(new AppendResult(0, 0, 5_000, 1) { IsDuplicate = true }, retry);
+        Assert.Equal(original.LogAppendTime, retry.LogAppendTime);
+    }
+
+    [Fact]
     public async Task A_request_of_only_retries_is_acknowledged_whole_and_a_request_mixing_retries_with_new_batches_is_refused()
     {
         using var directory = new TempDirectory();
