@@ -35,20 +35,23 @@ internal static class ProducerSnapshotFile
     private const int ProducerSize = 14;
     private const int BatchSize = 32;
 
-    /// <summary>The offsets of the snapshots in <paramref name="directory"/>, ascending. Removes leftover temporary files.</summary>
-    public static List<long> List(string directory)
-    {
-        foreach (string leftover in Directory.EnumerateFiles(directory, "*" + Extension + ".tmp"))
-        {
-            File.Delete(leftover);
-        }
-        return Directory.EnumerateFiles(directory, "*" + Extension)
+    /// <summary>The offsets of the snapshots in <paramref name="directory"/>, ascending.</summary>
+    public static List<long> List(string directory) =>
+        Directory.EnumerateFiles(directory, "*" + Extension)
             .Select(path => Path.GetFileName(path))
             .Where(name => name.Length == 20 + Extension.Length && name.EndsWith(Extension, StringComparison.Ordinal))
             .Select(name => long.TryParse(name.AsSpan(0, 20), NumberStyles.None, CultureInfo.InvariantCulture, out long offset) ? offset : -1)
             .Where(offset => offset >= 0)
             .Order()
             .ToList();
+
+    /// <summary>Removes temporary files a crash left mid-write (never renamed, so never trusted).</summary>
+    public static void DeleteLeftovers(string directory)
+    {
+        foreach (string leftover in Directory.EnumerateFiles(directory, "*" + Extension + ".tmp"))
+        {
+            File.Delete(leftover);
+        }
     }
 
     /// <summary>Writes the table as of its end offset, then deletes all but the newest <see cref="Retained"/> snapshots.</summary>

@@ -16,6 +16,7 @@ internal static class ProducerStateLoader
     {
         long start = segments[0].BaseOffset;
         long end = segments[^1].NextOffset;
+        ProducerSnapshotFile.DeleteLeftovers(directory);
         ProducerSnapshotFile.DeleteAbove(directory, end);
         var table = FromNewestSnapshot(directory, start) ?? new ProducerStateTable(start, []);
         foreach (var segment in segments.Where(s => s.NextOffset > table.EndOffset))

@@ -228,9 +228,12 @@ public sealed class IdempotentProducerTests
         var bytes = File.ReadAllBytes(newest);
         bytes[^3] ^= 0x40; // inside the last batch entry: only the CRC can tell
         File.WriteAllBytes(newest, bytes);
+        string leftover = newest + ".tmp"; // a write a crash interrupted before its rename
+        File.WriteAllBytes(leftover, bytes[..10]);
 
         using var reopened = PartitionLog.Open(directory.Path, "t", 0, Rolling);
         Assert.False(File.Exists(newest));
+        Assert.False(File.Exists(leftover));
         await AssertRecentRetriesRecognised(reopened, original);
     }
 
