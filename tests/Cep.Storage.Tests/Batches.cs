@@ -17,6 +17,17 @@ internal static class Batches
         return builder.Build().ToArray();
     }
 
+    /// <summary>A batch from idempotent producer <paramref name="producerId"/>, its first record at <paramref name="baseSequence"/>.</summary>
+    public static Memory<byte> Idempotent(long producerId, short epoch, int baseSequence, long timestamp, string? key, params string[] values)
+    {
+        var builder = new RecordBatchBuilder { ProducerId = producerId, ProducerEpoch = epoch, BaseSequence = baseSequence };
+        foreach (string value in values)
+        {
+            builder.Add(timestamp, key is null ? null : Encoding.UTF8.GetBytes(key), Encoding.UTF8.GetBytes(value));
+        }
+        return builder.Build().ToArray();
+    }
+
     public static Memory<byte> Values(long timestamp, params string[] values) =>
         Of(values.Select(v => ((string?)null, (string?)v, timestamp)).ToArray());
 

@@ -11,6 +11,9 @@ namespace Cep.Storage.Log;
 /// The active segment is never touched, and the work runs outside the partition's write lock;
 /// only the final swap takes it (<see cref="PartitionLog.ReplaceSegment"/>), so appends go on.
 /// Keys seen are held in memory during a pass (one copy of each distinct key).
+/// An idempotent producer's last batch in the sealed segments is never removed whole: emptied, it
+/// stays as a header without records, so the producer table rebuilt from the log (when no
+/// snapshot covers it) still knows the producer's last sequence.
 /// Thread-safety: one pass at a time per partition (the store's maintenance timer).
 /// </summary>
 internal sealed class LogCleaner
@@ -39,7 +42,7 @@ internal sealed class LogCleaner
             return 0; // nothing new to clean since the last pass
         }
         long tombstoneHorizon = _time.GetUtcNow().ToUnixTimeMilliseconds() - log.Config.DeleteRetentionMs;
-        var latest = LatestOffsets(sealedSegments);
+        var (latest, lastProducerBatches) = ScanSealed(sealedSegments);
         int cleaned = 0;
         bool tombstonesLeft = false;
         var builder = new RecordBatchBuilder();
@@ -58,7 +61,8 @@ internal sealed class LogCleaner
                 {
                     foreach (var (_, batch) in segment.ReadBatches())
                     {
-                        changed |= CopyRetained(batch, latest, tombstoneHorizon, builder, output, ref tombstonesLeft);
+                        bool lastOfProducer = lastProducerBatches.TryGetValue(batch.ProducerId, out long lastBatch) && lastBatch == batch.BaseOffset;
+                        changed |= CopyRetained(batch, latest, tombstoneHorizon, lastOfProducer, builder, output, ref tombstonesLeft);
                     }
                     if (changed)
                     {
@@ -83,9 +87,11 @@ internal sealed class LogCleaner
         return cleaned;
     }
 
-    private static Dictionary<byte[], long> LatestOffsets(LogSegment[] segments)
+    /// <summary>The offset of each key's latest record, and the base offset of each idempotent producer's last batch.</summary>
+    private static (Dictionary<byte[], long> Latest, Dictionary<long, long> LastProducerBatches) ScanSealed(LogSegment[] segments)
     {
         var latest = new Dictionary<byte[], long>(ByteArrayComparer.Instance);
+        var lastProducerBatches = new Dictionary<long, long>();
         foreach (var segment in segments)
         {
             if (!segment.TryAcquire())
@@ -96,6 +102,10 @@ internal sealed class LogCleaner
             {
                 foreach (var (_, batch) in segment.ReadBatches())
                 {
+                    if (batch.ProducerId >= 0)
+                    {
+                        lastProducerBatches[batch.ProducerId] = batch.BaseOffset;
+                    }
                     if (batch.IsControl)
                     {
                         continue;
@@ -114,11 +124,11 @@ internal sealed class LogCleaner
                 segment.Release();
             }
         }
-        return latest;
+        return (latest, lastProducerBatches);
     }
 
     /// <summary>Writes the batch's retained records as one batch with the same offsets; returns whether any record was dropped.</summary>
-    private static bool CopyRetained(RecordBatch batch, Dictionary<byte[], long> latest, long tombstoneHorizon, RecordBatchBuilder builder, IO.ILogFile output, ref bool tombstonesLeft)
+    private static bool CopyRetained(RecordBatch batch, Dictionary<byte[], long> latest, long tombstoneHorizon, bool lastOfProducer, RecordBatchBuilder builder, IO.ILogFile output, ref bool tombstonesLeft)
     {
         if (batch.IsControl)
         {
@@ -172,6 +182,10 @@ internal sealed class LogCleaner
             RecordBatch.SetBaseOffset(cleaned.Span, batch.BaseOffset);
             RecordBatch.SetPartitionLeaderEpoch(cleaned.Span, batch.PartitionLeaderEpoch);
             output.Append(cleaned.Span);
+        }
+        else if (lastOfProducer)
+        {
+            output.Append(RecordBatch.EmptyCopy(batch));
         }
         return true;
     }

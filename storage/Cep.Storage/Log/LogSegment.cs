@@ -203,6 +203,25 @@ internal sealed class LogSegment
     }
 
     /// <summary>
+    /// The header of every batch from the one holding <paramref name="fromOffset"/> on, each as a
+    /// header-only view: its header fields are right, its records and size are not there. Trusts
+    /// the framing (the segment was loaded, so its tail was checked); for state that lives in
+    /// batch headers, such as the producer table.
+    /// </summary>
+    public IEnumerable<RecordBatch> ReadBatchHeaders(long fromOffset)
+    {
+        long end = _log.Length;
+        long position = FindBatchPosition(fromOffset, end);
+        while (position >= 0 && end - position >= RecordBatch.HeaderSize)
+        {
+            var header = new byte[RecordBatch.HeaderSize];
+            ReadHeader(position, header);
+            yield return new RecordBatch(header);
+            position += CheckedSize(header, position);
+        }
+    }
+
+    /// <summary>
     /// Checks the indexes against the log: every offset-index entry must point at the start of
     /// the batch it names, every time-index entry at a batch start, within the segment.
     /// Yields one line per problem. Assumes the batches themselves were checked by <see cref="ReadBatches"/>.

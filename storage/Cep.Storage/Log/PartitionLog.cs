@@ -12,6 +12,11 @@ namespace Cep.Storage.Log;
 /// the recovery point moves past it. Opening is recovery: after an unclean shutdown every
 /// segment from the recovery point on is validated batch by batch and the log is cut at the
 /// first bad batch. Nothing after the last valid batch survives, nothing before it is lost.
+/// Idempotent producers (batches with a producer id) are tracked in a <see cref="ProducerStateTable"/>:
+/// a retried batch is acknowledged with its original offsets instead of being appended twice,
+/// and a sequence gap or a fenced epoch is refused. The table is snapshotted at every roll and
+/// on close (<see cref="ProducerSnapshotFile"/>) and rebuilt from the newest snapshot plus the
+/// batches after it on open and after a truncation.
 /// Thread-safety: every public member is thread-safe. Writes serialize on one lock; reads
 /// take no lock (they work on an immutable snapshot of the segment list and pin segments).
 /// </summary>
@@ -25,6 +30,7 @@ public sealed class PartitionLog : IDisposable
     private readonly object _sealedFlushLock = new();
     private readonly List<LogSegment> _unflushed = [];
     private LogSegment[] _segments;
+    private ProducerStateTable _producers;
     private long _logEndOffset;
     private long _lastFlushMs;
     private TaskCompletionSource _appended = NewSignal();
@@ -41,6 +47,7 @@ public sealed class PartitionLog : IDisposable
         _recoveryPoint = new RecoveryPointFile(directory);
         _segments = LogLoader.Load(directory, config, options, _recoveryPoint, out long truncated);
         TruncatedOnOpen = truncated;
+        _producers = ProducerStateLoader.Load(directory, _segments);
         _logEndOffset = _segments[^1].NextOffset;
         _lastFlushMs = NowMs;
         _groupCommitter = new GroupCommitter(Name, _logEndOffset, FlushActive);
@@ -101,10 +108,15 @@ public sealed class PartitionLog : IDisposable
 
     /// <summary>
     /// Appends one or more whole record batches. Each is validated first (framing, magic, CRC,
-    /// count, size); if any fails nothing is appended. The batches' base offsets (and leader
-    /// epoch) are overwritten in <paramref name="batches"/> with the offsets assigned, which
-    /// leaves their CRCs valid. Completes when the topic's flush policy is met.
+    /// count, size, and for an idempotent producer its epoch and sequence); if any fails nothing
+    /// is appended. The batches' base offsets (and leader epoch) are overwritten in
+    /// <paramref name="batches"/> with the offsets assigned, which leaves their CRCs valid.
+    /// A retry of batches an idempotent producer already appended is not written again: the
+    /// result carries the original offsets and <see cref="AppendResult.IsDuplicate"/>.
+    /// Completes when the topic's flush policy is met (for a retry: the original's).
     /// </summary>
+    /// <exception cref="OutOfOrderSequenceException">An idempotent batch does not follow its producer's last sequence.</exception>
+    /// <exception cref="InvalidProducerEpochException">An idempotent batch carries an older epoch than its producer's current one.</exception>
     public ValueTask<AppendResult> AppendAsync(Memory<byte> batches)
     {
         AppendResult result;
@@ -115,7 +127,8 @@ public sealed class PartitionLog : IDisposable
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            result = AppendLocked(batches, ranges, config);
+            result = _producers.Check(Name, batches, ranges, _logEndOffset, config.LogAppendTime)
+                ?? AppendLocked(batches, ranges, config);
             switch (config.FlushPolicy)
             {
                 case FlushPolicy.Fsync:
@@ -139,6 +152,18 @@ public sealed class PartitionLog : IDisposable
         return waitForGroupCommit
             ? AwaitDurable(_groupCommitter.WaitDurableAsync(result.LastOffset + 1), result)
             : ValueTask.FromResult(result);
+    }
+
+    /// <summary>
+    /// What the partition knows of idempotent producer <paramref name="producerId"/>: its epoch,
+    /// last sequence and recent batches; null when it has no batch in the log. For diagnostics and tests.
+    /// </summary>
+    public ProducerState? GetProducerState(long producerId)
+    {
+        lock (_writeLock)
+        {
+            return _producers.Get(producerId);
+        }
     }
 
     /// <summary>
@@ -244,6 +269,7 @@ public sealed class PartitionLog : IDisposable
     /// Removes every record at or after <paramref name="offset"/>. Batches are removed whole, so
     /// the new log end may be below <paramref name="offset"/> when it falls inside a batch.
     /// Below the log start, the log is emptied and restarts at <paramref name="offset"/>.
+    /// The producer table is rebuilt to match the shorter log, so a cut batch may be sent again.
     /// </summary>
     public void TruncateTo(long offset)
     {
@@ -270,6 +296,8 @@ public sealed class PartitionLog : IDisposable
             }
             Publish(keep.ToArray());
             _logEndOffset = keep[^1].NextOffset;
+            // Snapshots above the new end describe cut records; the table is rebuilt from one below it.
+            _producers = ProducerStateLoader.Load(Directory, Segments);
             _groupCommitter.ResetDurableOffset(_logEndOffset);
             // The cut segment changed after it was durable: after a crash, recover from it.
             _recoveryPoint.Write(Math.Min(_recoveryPoint.Read(), keep[^1].BaseOffset));
@@ -318,6 +346,7 @@ public sealed class PartitionLog : IDisposable
             if (deleted > 0)
             {
                 Publish(segments.ToArray());
+                _producers.EvictBelow(segments[0].BaseOffset);
             }
             return deleted;
         }
@@ -358,6 +387,8 @@ public sealed class PartitionLog : IDisposable
             FlushSealed();
             Segments[^1].Seal();
             Segments[^1].FlushToDisk();
+            // The next open then scans no batch to rebuild the producer table.
+            ProducerSnapshotFile.Write(Directory, _producers);
             flushed = true;
         }
         catch (IOException)
@@ -458,6 +489,7 @@ public sealed class PartitionLog : IDisposable
                     RollLocked();
                 }
                 _segments[^1].Append(bytes.Span, batch.BaseOffset, batch.LastOffset, batch.MaxTimestamp);
+                _producers.Apply(batch);
                 Volatile.Write(ref _logEndOffset, batch.LastOffset + 1);
                 records += batch.RecordCount;
             }
@@ -496,7 +528,8 @@ public sealed class PartitionLog : IDisposable
             || batch.LastOffset - active.BaseOffset > int.MaxValue);
 
     /// <summary>
-    /// Seals the active segment and starts a new one at the log end. The sealed segment is
+    /// Seals the active segment, snapshots the producer table at the log end (so recovery scans
+    /// at most the new segment to rebuild it) and starts a new segment there. The sealed segment is
     /// fsynced in the background; until then acknowledging flushes cover it too
     /// (<see cref="FlushActive"/>). The directory is synced now, so an acknowledged record in
     /// the new file cannot lose its directory entry.
@@ -508,6 +541,7 @@ public sealed class PartitionLog : IDisposable
         sealedSegment.Seal();
         sealedSegment.TryAcquire(); // held until its background flush is done
         _unflushed.Add(sealedSegment);
+        ProducerSnapshotFile.Write(Directory, _producers);
         var next = NewSegment(_logEndOffset);
         FileLogFile.FlushDirectory(Directory);
         Publish([.. segments, next]);

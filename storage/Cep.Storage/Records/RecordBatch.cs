@@ -166,6 +166,22 @@ public readonly struct RecordBatch
     public static long ReadMaxTimestamp(ReadOnlySpan<byte> header) =>
         BinaryPrimitives.ReadInt64BigEndian(header[MaxTimestampOffset..]);
 
+    /// <summary>
+    /// The header of <paramref name="batch"/> alone, as a valid batch with no records (same
+    /// offsets, timestamps and producer fields; uncompressed): what compaction leaves of an
+    /// idempotent producer's last batch, so its sequence survives a rebuild from the log, as in Kafka.
+    /// </summary>
+    internal static byte[] EmptyCopy(RecordBatch batch)
+    {
+        var bytes = batch.Memory.Span[..HeaderSize].ToArray();
+        var span = bytes.AsSpan();
+        BinaryPrimitives.WriteInt32BigEndian(span[LengthOffset..], HeaderSize - LogOverhead);
+        BinaryPrimitives.WriteInt16BigEndian(span[AttributesOffset..], (short)(batch.Attributes & ~CompressionMask));
+        BinaryPrimitives.WriteInt32BigEndian(span[RecordCountOffset..], 0);
+        BinaryPrimitives.WriteUInt32BigEndian(span[CrcOffset..], Crc32C.Compute(span[AttributesOffset..]));
+        return bytes;
+    }
+
     /// <summary>Marks the batch as log-append time stamped with <paramref name="timestamp"/> and recomputes the CRC.</summary>
     public static void SetLogAppendTime(Span<byte> batch, long timestamp)
     {

@@ -1,4 +1,5 @@
 using Cep.Storage.IO;
+using Cep.Storage.Log;
 
 namespace Cep.Storage.Tests.Log;
 
@@ -23,6 +24,15 @@ internal sealed class FaultyLogFile(string path) : ILogFile
     public long DurableLength => Volatile.Read(ref _durableLength);
 
     public string Path => _file.Path;
+
+    /// <summary>Opens partition t/0 on faulty files; <paramref name="active"/> gives the file opened last (the active segment's).</summary>
+    public static PartitionLog OpenPartition(string directory, LogConfig config, out Func<FaultyLogFile> active)
+    {
+        FaultyLogFile? last = null;
+        var log = PartitionLog.Open(directory, "t", 0, config, new PartitionLogOptions { OpenLogFile = path => last = new FaultyLogFile(path) });
+        active = () => last!;
+        return log;
+    }
 
     public long Length => _file.Length;
 
