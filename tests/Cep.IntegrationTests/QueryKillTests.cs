@@ -57,21 +57,45 @@ public sealed class QueryKillTests
         var reference = await CepProcess.RunAsync(data.Path, "run", data.Combine("reference.csx"), "--exit-when-caught-up");
         Assert.True(reference.ExitCode == 0, reference.Stderr);
 
-        int kills = 0;
-        for (int attempt = 0; kills < 5 && attempt < 20; attempt++)
+        // Five runs that would go on tailing the input forever, each killed at a random point
+        // (the first ones mid-input, later ones possibly once caught up), then one that ends
+        // when caught up.
+        for (int kill = 0; kill < 5; kill++)
         {
-            using var run = Process.Start(CepProcess.StartInfo(data.Path, "run", data.Combine("live.csx"), "--exit-when-caught-up", "--checkpoint-interval", "0.3"))!;
-            var stderr = run.StandardError.ReadToEndAsync();
-            int delay = random.Next(1500, 4000);
-            if (!run.WaitForExit(delay))
+            using var run = Process.Start(CepProcess.StartInfo(data.Path, "run", data.Combine("live.csx"), "--checkpoint-interval", "0.3"))!;
+            var log = new StringBuilder();
+            var running = new TaskCompletionSource();
+            var stderr = Task.Run(async () =>
             {
-                run.Kill(entireProcessTree: true); // SIGKILL: no checkpoint, no flush, no cleanup
-                kills++;
+                while (await run.StandardError.ReadLineAsync() is { } line)
+                {
+                    lock (log)
+                    {
+                        log.AppendLine(line);
+                    }
+                    if (line.Contains("task 0: running from", StringComparison.Ordinal))
+                    {
+                        running.TrySetResult();
+                    }
+                }
+            });
+            // Killed at a random point after its tasks started (compiling and restoring come first).
+            await Task.WhenAny(running.Task, run.WaitForExitAsync(), Task.Delay(TimeSpan.FromSeconds(60)));
+            if (run.WaitForExit(random.Next(200, 1500)))
+            {
+                Assert.Fail($"run {kill} exited by itself (seed {Seed}): {log}");
             }
+            run.Kill(entireProcessTree: true); // SIGKILL: no checkpoint, no flush, no cleanup
             await run.WaitForExitAsync();
             await stderr;
+            if (kill == 0)
+            {
+                // The first kill comes mid-stream: some output is written, not all of it.
+                int written = (await CepProcess.RunAsync(data.Path, "consume", "out")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+                int total = (await CepProcess.RunAsync(data.Path, "consume", "expected")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length;
+                Assert.True(written > 0 && written < total, $"after the first kill {written} of {total} records were written (seed {Seed})");
+            }
         }
-        Assert.True(kills >= 5, $"only {kills} run(s) were still running when killed (seed {Seed})");
         var final = await CepProcess.RunAsync(data.Path, "run", data.Combine("live.csx"), "--exit-when-caught-up");
         Assert.True(final.ExitCode == 0, final.Stderr);
 

@@ -35,32 +35,8 @@ public sealed class EmbeddedTopicLog(TopicStore store) : ITopicLog
     public IPartitionCursor OpenCursor(string topic, int partition, long startOffset) =>
         new Cursor(store.GetPartition(topic, partition), startOffset);
 
-    public long LastSequence(string topic, int partition, long producerId)
-    {
-        // Replaced by the partition's producer-state table once the log tracks producers.
-        var log = store.GetPartition(topic, partition);
-        long last = -1;
-        var buffer = new byte[1 << 20];
-        for (long offset = log.LogStartOffset; offset < log.LogEndOffset;)
-        {
-            var fetch = log.Read(offset, buffer);
-            long next = offset;
-            foreach (var batch in RecordBatch.ReadAll(fetch.Records))
-            {
-                if (batch.ProducerId == producerId)
-                {
-                    last = batch.BaseSequence + batch.LastOffsetDelta;
-                }
-                next = batch.LastOffset + 1;
-            }
-            if (next == offset)
-            {
-                break;
-            }
-            offset = next;
-        }
-        return last;
-    }
+    public int LastSequence(string topic, int partition, long producerId) =>
+        store.GetPartition(topic, partition).GetProducerState(producerId)?.LastSequence ?? -1;
 
     public async ValueTask AppendAsync(string topic, int partition, Memory<byte> batch) =>
         await store.GetPartition(topic, partition).AppendAsync(batch).ConfigureAwait(false);

@@ -21,8 +21,8 @@ public interface ITopicLog
 
     IPartitionCursor OpenCursor(string topic, int partition, long startOffset);
 
-    /// <summary>The sequence number of the last record <paramref name="producerId"/> (an idempotent producer) appended to the partition, or -1.</summary>
-    long LastSequence(string topic, int partition, long producerId);
+    /// <summary>The sequence number (0 … int.MaxValue, wrapping as Kafka's do) of the last record <paramref name="producerId"/>, an idempotent producer, appended to the partition; -1 when the partition knows no such producer.</summary>
+    int LastSequence(string topic, int partition, long producerId);
 
     /// <summary>Appends one batch; completes when the topic's durability policy is met.</summary>
     ValueTask AppendAsync(string topic, int partition, Memory<byte> batch);

@@ -21,6 +21,7 @@ namespace Cep.Engine.Runtime;
 internal sealed class PartitionedBatches(string topic, int partitions, long producerId = -1) : ICheckpointed
 {
     private const int MaxBatchBytes = 900 * 1024;
+    private const long SequenceSpace = int.MaxValue + 1L;
 
     private readonly RecordBatchBuilder?[] _builders = new RecordBatchBuilder?[partitions];
     private readonly List<(int Partition, byte[] Batch)> _full = [];
@@ -56,7 +57,7 @@ internal sealed class PartitionedBatches(string topic, int partitions, long prod
         {
             builder.ProducerId = producerId;
             builder.ProducerEpoch = 0;
-            builder.BaseSequence = checked((int)sequence);
+            builder.BaseSequence = (int)(sequence % SequenceSpace); // wraps to 0 after int.MaxValue, as Kafka's
         }
         return builder;
     }
@@ -106,7 +107,23 @@ internal sealed class PartitionedBatches(string topic, int partitions, long prod
     {
         for (int partition = 0; partition < partitions; partition++)
         {
-            _inLogThrough[partition] = log.LastSequence(topic, partition, producerId);
+            int last = log.LastSequence(topic, partition, producerId);
+            _inLogThrough[partition] = last < 0 ? -1 : Unwrap(last, _nextSequence[partition]);
         }
+    }
+
+    /// <summary>
+    /// The record number (counted from 0 without wrapping) whose wrapped sequence is
+    /// <paramref name="last"/>, taken nearest to the next record to write: the log is at most a
+    /// checkpoint interval's output ahead of (or, never, behind) the restored counter.
+    /// </summary>
+    internal static long Unwrap(int last, long next)
+    {
+        long distance = ((last - ((next - 1) % SequenceSpace)) % SequenceSpace + SequenceSpace) % SequenceSpace;
+        if (distance >= SequenceSpace / 2)
+        {
+            distance -= SequenceSpace;
+        }
+        return next - 1 + distance;
     }
 }

@@ -69,15 +69,16 @@ internal sealed class TaskState(string queryName, int partition, string director
         {
             participant.Restore(_db);
         }
-        if (_db.RestoredCheckpoint is null)
+        if (_db.RestoredCheckpoint is null && ranBefore)
         {
-            if (ranBefore)
-            {
-                logger.LogWarning("Query {Query} task {Task}: no usable checkpoint in {Directory}; starting from the start position of every input (records its outputs already hold are not written again)", queryName, partition, directory);
-            }
-            return;
+            logger.LogWarning("Query {Query} task {Task}: no usable checkpoint in {Directory}; starting from the start position of every input (records its outputs already hold are not written again)", queryName, partition, directory);
         }
-        logger.LogInformation("Query {Query} task {Task}: restored checkpoint {Checkpoint} in {Ms:F0} ms", queryName, partition, _db.RestoredCheckpoint, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        logger.LogInformation(
+            "Query {Query} task {Task}: running from {Checkpoint} (state opened in {Ms:F0} ms)",
+            queryName,
+            partition,
+            _db.RestoredCheckpoint is { } id ? $"checkpoint {id}" : "the start",
+            Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     /// <summary>Writes a checkpoint of every participant (the task must be between iterations, its outputs flushed); returns its id.</summary>
