@@ -25,7 +25,6 @@ internal sealed class SessionWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
 {
     public IDisposable Subscribe(IObserver<StreamItem<WindowResult<TKey, TOut>>> observer)
     {
-        Runtime.QueryContext.RequireNoCheckpoints("session window");
         return new Sink(keySelector, windows, aggregator, storeFactory(), lateOutput, observer).Run(source);
     }
 

@@ -98,6 +98,49 @@ public sealed class QueryContext
     }
 
     /// <summary>
+    /// A session store for an operator built now: checkpointed in the running definition's task
+    /// state when it has one, else in memory.
+    /// </summary>
+    internal static ISessionStore<TKey, TValue> SessionStore<TKey, TValue>()
+        where TKey : notnull
+    {
+        if (_current?.State is not { } state)
+        {
+            return new InMemorySessionStore<TKey, TValue>();
+        }
+        var store = new PersistentSessionStore<TKey, TValue>(state.NextName("session"), StateSerde.For<TKey>(), StateSerde.For<TValue>());
+        state.Register(store);
+        return store;
+    }
+
+    /// <summary>
+    /// A key-value store for an operator built now, holding <paramref name="kind"/> (which names
+    /// its column family): checkpointed in the running definition's task state when it has one,
+    /// its values written and read back by <paramref name="writeValue"/> and
+    /// <paramref name="readValue"/>, else in memory. <paramref name="restored"/> runs once the
+    /// store is restored (before the first event), for state the operator derives from it.
+    /// </summary>
+    internal static IKeyValueStore<TKey, TValue> KeyValueStore<TKey, TValue>(string kind, Action<StateWriter, TValue> writeValue, Func<StateReader, TValue> readValue, Action? restored = null)
+        where TKey : notnull
+    {
+        if (_current?.State is not { } state)
+        {
+            return new InMemoryKeyValueStore<TKey, TValue>();
+        }
+        var store = new PersistentKeyValueStore<TKey, TValue>(state.NextName(kind), kind, StateSerde.For<TKey>(), writeValue, readValue, restored);
+        state.Register(store);
+        return store;
+    }
+
+    /// <summary>A key-value store of plain values (written with <see cref="StateSerde.For{T}"/>) for an operator built now; see the overload.</summary>
+    internal static IKeyValueStore<TKey, TValue> KeyValueStore<TKey, TValue>(string kind)
+        where TKey : notnull
+    {
+        var serde = StateSerde.For<TValue>();
+        return KeyValueStore<TKey, TValue>(kind, (writer, value) => writer.Write(value, serde), reader => reader.Read(serde));
+    }
+
+    /// <summary>
     /// Called by operators whose state is not checkpointed yet: with checkpointing on, building
     /// one is an error (a restore would silently lose its state), naming the operator.
     /// </summary>

@@ -11,18 +11,18 @@ namespace Cep.Engine.Tests.Runtime;
 /// <summary>Queries with checkpointed state: failing runs, restarts, and the output compared with an uninterrupted run.</summary>
 public sealed class CheckpointTests
 {
-    private static readonly long Start = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    internal static readonly long Start = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
 
     public sealed record Order(string Customer, int Amount, long At);
 
-    /// <summary>3,000 orders of 20 customers over 50 minutes, up to 4 s out of order.</summary>
-    private static async Task<TopicStore> OrdersStore(TempDirectory directory)
+    /// <summary>3,000 orders of <paramref name="customers"/> customers over 50 minutes, up to 4 s out of order.</summary>
+    internal static async Task<TopicStore> OrdersStore(TempDirectory directory, int customers = 20)
     {
         var store = TopicStore.Open(directory.Path);
         store.CreateTopic("orders", 2);
         var random = new Random(11);
         var orders = Enumerable.Range(0, 3000)
-            .Select(i => new Order($"c{random.Next(20)}", random.Next(1, 100), Start + (i * 1000) + random.Next(0, 4000)));
+            .Select(i => new Order($"c{random.Next(customers)}", random.Next(1, 100), Start + (i * 1000) + random.Next(0, 4000)));
         await TopicData.Produce(store, "orders", orders.Select(o => ((string?)o.Customer, JsonSerializer.Serialize(o, JsonSerializerOptions.Web), o.At)));
         return store;
     }
@@ -60,7 +60,7 @@ public sealed class CheckpointTests
             .To(output, line => line.Split(',')[0], Serde.Utf8String, Serde.Utf8String);
     };
 
-    private static Action<Order> FailAt(int events)
+    internal static Action<Order> FailAt(int events)
     {
         int seen = 0;
         return _ =>

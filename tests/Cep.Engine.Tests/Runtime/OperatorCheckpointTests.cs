@@ -1,0 +1,113 @@
+using System.Text.Json;
+using Cep.Engine.Runtime;
+using Cep.Engine.Serdes;
+using Cep.Engine.Time;
+using Cep.Engine.Windows;
+using Cep.Storage.Topics;
+using Order = Cep.Engine.Tests.Runtime.CheckpointTests.Order;
+
+namespace Cep.Engine.Tests.Runtime;
+
+/// <summary>
+/// Each stateful operator with checkpointed state: runs that fail at given events (checkpointing
+/// after every small iteration) are restarted from their checkpoints, and the output topic
+/// then equals an uninterrupted run's, record for record. The orders are up to 4 s out of order
+/// and the watermark allows 1 s, so every operator also meets late and out-of-order events.
+/// Results are keyed by customer, the input's key, so each task writes its own output
+/// partitions and their order is a function of the input.
+/// </summary>
+public sealed class OperatorCheckpointTests
+{
+    // Counted over both tasks (the first fails, the other runs to its end) and every branch reading the orders.
+    private static readonly int[] FailurePoints = [200, 500, 300];
+
+    // About one order per 4 s per customer: a few seconds' gap separates sessions, and late orders bridge them.
+    private const int Customers = 4;
+
+    /// <summary>The orders, seen first by <paramref name="onEvent"/>, with a watermark 1 s behind the latest order.</summary>
+    private static Stream<Order> Orders(QueryContext query, Action<Order> onEvent) =>
+        query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(1)).WithTimestampAssigner(o => o.At))
+            .Select(o =>
+            {
+                onEvent(o);
+                return o;
+            });
+
+
+    /// <summary>Writes lines whose first comma-separated field is the customer, keyed by it.</summary>
+    private static void Write(Stream<string> lines, string output) =>
+        lines.To(output, line => line.Split(',')[0], Serde.Utf8String, Serde.Utf8String);
+
+    private static void WriteLate(WindowedStream<string, Order> windows, string output) =>
+        Write(windows.LateEvents.Select(l => $"{l.Value.Customer},{l.Timestamp},late,{l.Reason}"), output);
+
+    /// <summary>
+    /// Runs <paramref name="query"/> uninterrupted into "expected", then into "out" with
+    /// checkpoints after every iteration, failing at each of <see cref="FailurePoints"/> (counted
+    /// from each restart) and finally running to the end; asserts both outputs are equal and
+    /// hold every kind of result in <paramref name="kinds"/>. Returns the expected records.
+    /// </summary>
+    private static async Task<List<(string? Key, string? Value, long Timestamp)>> AssertRestartsEqualUninterruptedRun(
+        string name, Func<string, Action<Order>, Action<QueryContext>> query, params string[] kinds)
+    {
+        using var directory = new TempDirectory();
+        using var store = await CheckpointTests.OrdersStore(directory, Customers);
+        store.CreateTopic("expected", 2);
+        store.CreateTopic("out", 2);
+        var log = new EmbeddedTopicLog(store);
+        await QueryRunner.RunAsync("reference", query("expected", _ => { }), log, new QueryOptions { StopAtEnd = true });
+
+        var options = new QueryOptions { StopAtEnd = true, StateDirectory = directory.Combine("state"), CheckpointInterval = TimeSpan.Zero, MaxRecordsPerIteration = 50 };
+        foreach (int failAt in FailurePoints)
+        {
+            await Assert.ThrowsAsync<QueryFailedException>(() => QueryRunner.RunAsync(name, query("out", CheckpointTests.FailAt(failAt)), log, options));
+        }
+        await QueryRunner.RunAsync(name, query("out", _ => { }), log, options);
+
+        var expected = Records(store, "expected");
+        foreach (string kind in kinds)
+        {
+            Assert.Contains(expected, r => r.Value!.Contains(kind, StringComparison.Ordinal));
+        }
+        var actual = Records(store, "out");
+        Assert.Equal(expected.Count, actual.Count);
+        Assert.Equal(expected, actual);
+        return expected;
+    }
+
+    private static List<(string? Key, string? Value, long Timestamp)> Records(TopicStore store, string topic) =>
+        TopicData.Consume(store, topic).Select(r => (r.Key, r.Value, r.Timestamp)).ToList();
+
+    [Fact]
+    public async Task Session_windows_resume_from_their_checkpoints()
+    {
+        var expected = await AssertRestartsEqualUninterruptedRun("sessions", (output, onEvent) => query =>
+        {
+            var orders = Orders(query, onEvent).KeyBy(o => o.Customer);
+            var final = orders.Window(SessionWindows.WithGap(TimeSpan.FromSeconds(3)).WithGrace(TimeSpan.FromMilliseconds(500)));
+            Write(final.Sum(o => (long)o.Amount).Select(r => $"{r.Key},{r.Window.Start},{r.Window.End},sum,{r.Value}"), output);
+            WriteLate(final, output);
+            var updates = orders.Window(SessionWindows.WithGap(TimeSpan.FromSeconds(3)).EmitEveryUpdate());
+            Write(updates.Count().Select(r => $"{r.Key},{r.Window.Start},{r.Window.End},update,{r.Value}"), output);
+        }, ",sum,", ",update,", ",late,");
+        Assert.True(SessionMerges(expected) > 0, "the orders merge sessions");
+    }
+
+    /// <summary>How many update results swallowed two or more sessions of their key (each update replaces the sessions its window overlaps).</summary>
+    private static int SessionMerges(List<(string? Key, string? Value, long Timestamp)> records)
+    {
+        var open = new Dictionary<string, List<(long Start, long End)>>();
+        int merges = 0;
+        foreach (var fields in records.Select(r => r.Value!.Split(',')).Where(f => f[3] == "update"))
+        {
+            long start = long.Parse(fields[1]), end = long.Parse(fields[2]);
+            var sessions = open.TryGetValue(fields[0], out var held) ? held : open[fields[0]] = [];
+            if (sessions.RemoveAll(s => s.Start < end && start < s.End) > 1)
+            {
+                merges++;
+            }
+            sessions.Add((start, end));
+        }
+        return merges;
+    }
+}
