@@ -31,7 +31,6 @@ internal sealed class SlidingWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
 {
     public IDisposable Subscribe(IObserver<StreamItem<WindowResult<TKey, TOut>>> observer)
     {
-        Runtime.QueryContext.RequireNoCheckpoints("sliding window");
         return new Sink(keySelector, windows, aggregator, storeFactory(), new KeyedEventBuffer<TKey, TIn>(eventStoreFactory()), lateOutput, observer).Run(source);
     }
 

@@ -6,7 +6,11 @@ namespace Cep.Engine.State;
 /// Per-key operator state (tables, join buffers, count panes): one value per key. Operators
 /// update values in place through the returned reference (valid until the next call), so the
 /// hot path does one lookup per event. The in-memory store is the default; a RocksDB store
-/// with a write-back cache replaces it behind this interface. Owned by one task.
+/// with a write-back cache replaces it behind this interface. A value changed in place (a
+/// struct through the reference, or a mutable object's contents) must be reached through
+/// <see cref="GetOrAdd"/> or written back with <see cref="Set"/>: that is how a persistent
+/// store knows what to write at the next checkpoint; <see cref="TryGet"/> only reads.
+/// Owned by one task.
 /// </summary>
 public interface IKeyValueStore<TKey, TValue>
     where TKey : notnull

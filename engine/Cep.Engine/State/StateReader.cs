@@ -29,12 +29,24 @@ internal sealed class StateReader(byte[] bytes)
 
     public T Read<T>(ISerde<T> serde) => serde.Deserialize(Take(ReadInt32()));
 
-    /// <summary>An event written by <see cref="StateWriter.WriteEvent"/>.</summary>
+    /// <summary>An event written by <see cref="StateWriter.WriteEvent{T}(in StreamItem{T}, ISerde{T})"/>.</summary>
     public StreamItem<T> ReadEvent<T>(ISerde<T> serde)
     {
         long timestamp = ReadInt64();
         var origin = new EventOrigin(ReadString(), ReadInt32(), ReadInt64());
         return StreamItem<T>.Event(Read(serde), timestamp, origin);
+    }
+
+    /// <summary>Events written by <see cref="StateWriter.WriteEvents"/>.</summary>
+    public List<StreamItem<T>> ReadEvents<T>(ISerde<T> serde)
+    {
+        int count = ReadInt32();
+        var items = new List<StreamItem<T>>(count);
+        for (int i = 0; i < count; i++)
+        {
+            items.Add(ReadEvent(serde));
+        }
+        return items;
     }
 
     private ReadOnlySpan<byte> Take(int count)

@@ -63,6 +63,19 @@ internal sealed class StateWriter
     }
 
     /// <summary>An event of operator state: time, origin (topic/partition/offset) and value.</summary>
+    public void WriteEvent<T>(in StreamItem<T> item, ISerde<T> serde) => WriteEvent(item.Timestamp, item.Value, item.Origin, serde);
+
+    /// <summary>Events of operator state: their count, then each as <see cref="WriteEvent{T}(in StreamItem{T}, ISerde{T})"/>.</summary>
+    public void WriteEvents<T>(List<StreamItem<T>> items, ISerde<T> serde)
+    {
+        Write(items.Count);
+        foreach (var item in CollectionsMarshal.AsSpan(items))
+        {
+            WriteEvent(item, serde);
+        }
+    }
+
+    /// <summary>An event of operator state, given by its parts.</summary>
     public void WriteEvent<T>(long timestamp, T value, EventOrigin origin, ISerde<T> serde)
     {
         Write(timestamp);

@@ -93,6 +93,20 @@ public sealed class OperatorCheckpointTests
         Assert.True(SessionMerges(expected) > 0, "the orders merge sessions");
     }
 
+    [Fact]
+    public async Task Sliding_windows_resume_from_their_checkpoints()
+    {
+        await AssertRestartsEqualUninterruptedRun("sliding", (output, onEvent) => query =>
+        {
+            var orders = Orders(query, onEvent).KeyBy(o => o.Customer);
+            var final = orders.Window(SlidingWindows.OfTimeDifferenceAndGrace(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500)));
+            Write(final.Sum(o => (long)o.Amount).Select(r => $"{r.Key},{r.Window.Start},{r.Window.End},sum,{r.Value}"), output);
+            WriteLate(final, output);
+            var updates = orders.Window(SlidingWindows.OfTimeDifference(TimeSpan.FromSeconds(3)).EmitEveryUpdate());
+            Write(updates.Max(o => o.Amount).Select(r => $"{r.Key},{r.Window.Start},{r.Window.End},update,{r.Value}"), output);
+        }, ",sum,", ",update,", ",late,", "later windows holding it were updated");
+    }
+
     /// <summary>How many update results swallowed two or more sessions of their key (each update replaces the sessions its window overlaps).</summary>
     private static int SessionMerges(List<(string? Key, string? Value, long Timestamp)> records)
     {
