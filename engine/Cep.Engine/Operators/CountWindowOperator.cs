@@ -1,4 +1,5 @@
 using Cep.Engine.Aggregates;
+using Cep.Engine.Serdes;
 using Cep.Engine.State;
 using Cep.Engine.Windows;
 
@@ -10,6 +11,13 @@ namespace Cep.Engine.Operators;
 /// key's last Size events in a ring and aggregate them afresh at each result (Size / Advance
 /// adds per event), since an aggregate cannot in general take an event out. A key's sliding
 /// ring is kept for as long as the operator runs: "the last N events" has no end.
+/// <para>
+/// Checkpoints: panes and rings live in key-value stores (persistent when the task
+/// checkpoints), so only keys changed since the last checkpoint are written. The arrival
+/// numbers that order the short windows at the end of the input are restored with them; the
+/// counter resumes after the greatest restored one, so new windows still come after old ones
+/// (only that order matters).
+/// </para>
 /// </summary>
 internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
     IObservable<StreamItem<TIn>> source,
@@ -22,7 +30,6 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
 {
     public IDisposable Subscribe(IObserver<StreamItem<WindowResult<TKey, TOut>>> observer)
     {
-        Runtime.QueryContext.RequireNoCheckpoints("count window");
         return windows.Advance == windows.Size
             ? new TumblingSink(keySelector, windows.Size, aggregator, lateOutput, observer).Run(source)
             : new SlidingSink(keySelector, windows, aggregator, lateOutput, observer).Run(source);
@@ -31,16 +38,25 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
     /// <summary>The window of events from <paramref name="minTime"/> to <paramref name="maxTime"/>.</summary>
     private static Window Span(long minTime, long maxTime) => new(minTime, TimeMath.Add(maxTime, 1));
 
-    private sealed class TumblingSink(
-        Func<TIn, TKey> keySelector,
-        int size,
-        TAgg aggregator,
-        IObserver<StreamItem<LateEvent<TIn>>> lateOutput,
-        IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
-        : WindowSink<TKey, TIn, TAcc, TOut, TAgg>(keySelector, aggregator, lateOutput, downstream)
+    private sealed class TumblingSink : WindowSink<TKey, TIn, TAcc, TOut, TAgg>
     {
-        private readonly IKeyValueStore<TKey, Pane> _panes = new InMemoryKeyValueStore<TKey, Pane>();
+        private readonly int _size;
+        private readonly IKeyValueStore<TKey, Pane> _panes;
         private long _arrivals;
+
+        public TumblingSink(
+            Func<TIn, TKey> keySelector,
+            int size,
+            TAgg aggregator,
+            IObserver<StreamItem<LateEvent<TIn>>> lateOutput,
+            IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
+            : base(keySelector, aggregator, lateOutput, downstream)
+        {
+            _size = size;
+            _panes = Runtime.QueryContext.KeyValueStore<TKey, Pane>("count-panes", Pane.Write, Pane.Read, restored: ResumeArrivals);
+        }
+
+        private void ResumeArrivals() => _arrivals = _panes.Entries.Select(p => p.Value.FirstArrival + 1).DefaultIfEmpty().Max();
 
         protected override void OnEvent(TKey key, in StreamItem<TIn> item)
         {
@@ -58,7 +74,7 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
             pane.MinTime = Math.Min(pane.MinTime, item.Timestamp);
             pane.MaxTime = Math.Max(pane.MaxTime, item.Timestamp);
             pane.LastTime = item.Timestamp;
-            if (pane.Count == size)
+            if (pane.Count == _size)
             {
                 var accumulator = pane.Accumulator;
                 var window = Span(pane.MinTime, pane.MaxTime);
@@ -95,34 +111,64 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
             public long MaxTime;
             public long LastTime;
             public long FirstArrival;
+
+            public static void Write(StateWriter writer, Pane pane)
+            {
+                writer.Write(pane.Accumulator, StateSerde.For<TAcc>());
+                writer.Write(pane.Count);
+                writer.Write(pane.MinTime);
+                writer.Write(pane.MaxTime);
+                writer.Write(pane.LastTime);
+                writer.Write(pane.FirstArrival);
+            }
+
+            public static Pane Read(StateReader reader) => new()
+            {
+                Accumulator = reader.Read(StateSerde.For<TAcc>()),
+                Count = reader.ReadInt32(),
+                MinTime = reader.ReadInt64(),
+                MaxTime = reader.ReadInt64(),
+                LastTime = reader.ReadInt64(),
+                FirstArrival = reader.ReadInt64(),
+            };
         }
     }
 
-    private sealed class SlidingSink(
-        Func<TIn, TKey> keySelector,
-        CountWindows windows,
-        TAgg aggregator,
-        IObserver<StreamItem<LateEvent<TIn>>> lateOutput,
-        IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
-        : WindowSink<TKey, TIn, TAcc, TOut, TAgg>(keySelector, aggregator, lateOutput, downstream)
+    private sealed class SlidingSink : WindowSink<TKey, TIn, TAcc, TOut, TAgg>
     {
-        private readonly IKeyValueStore<TKey, Ring> _rings = new InMemoryKeyValueStore<TKey, Ring>();
+        private readonly CountWindows _windows;
+        private readonly IKeyValueStore<TKey, Ring> _rings;
         private long _arrivals;
+
+        public SlidingSink(
+            Func<TIn, TKey> keySelector,
+            CountWindows windows,
+            TAgg aggregator,
+            IObserver<StreamItem<LateEvent<TIn>>> lateOutput,
+            IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
+            : base(keySelector, aggregator, lateOutput, downstream)
+        {
+            _windows = windows;
+            _rings = Runtime.QueryContext.KeyValueStore<TKey, Ring>("count-rings", Ring.Write, reader => Ring.Read(reader, windows.Size), restored: ResumeArrivals);
+        }
+
+        private void ResumeArrivals() => _arrivals = _rings.Entries.Select(r => r.Value.FirstPendingArrival + 1).DefaultIfEmpty().Max();
 
         protected override void OnEvent(TKey key, in StreamItem<TIn> item)
         {
             long ordinal = _arrivals++;
-            if (!_rings.TryGet(key, out var ring))
+            ref var slot = ref _rings.GetOrAdd(key, out bool added);
+            if (added)
             {
-                ring = new Ring(windows.Size);
-                _rings.Set(key, ring);
+                slot = new Ring(_windows.Size);
             }
+            var ring = slot;
             if (ring.Pending == 0)
             {
                 ring.FirstPendingArrival = ordinal;
             }
             ring.Push(item);
-            if (ring.Pending == windows.Advance)
+            if (ring.Pending == _windows.Advance)
             {
                 EmitWindow(key, ring);
             }
@@ -146,6 +192,7 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
             rest.Sort(static (a, b) => a.Value.FirstPendingArrival.CompareTo(b.Value.FirstPendingArrival));
             foreach (var (key, ring) in rest)
             {
+                _rings.GetOrAdd(key, out _); // its Pending is reset: changed
                 if (!EmitWindow(key, ring))
                 {
                     return;
@@ -199,6 +246,32 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
                     _head = (_head + 1) % _items.Length;
                 }
                 Pending++;
+            }
+
+            /// <summary>How a ring is checkpointed: counters, then its events oldest first.</summary>
+            public static void Write(StateWriter writer, Ring ring)
+            {
+                writer.Write(ring.Pending);
+                writer.Write(ring.FirstPendingArrival);
+                writer.Write(ring.Count);
+                for (int i = 0; i < ring.Count; i++)
+                {
+                    writer.WriteEvent(ring[i], StateSerde.For<TIn>());
+                }
+            }
+
+            public static Ring Read(StateReader reader, int capacity)
+            {
+                var ring = new Ring(capacity);
+                int pending = reader.ReadInt32();
+                ring.FirstPendingArrival = reader.ReadInt64();
+                int count = reader.ReadInt32();
+                for (int i = 0; i < count; i++)
+                {
+                    ring.Push(reader.ReadEvent(StateSerde.For<TIn>()));
+                }
+                ring.Pending = pending;
+                return ring;
             }
         }
     }

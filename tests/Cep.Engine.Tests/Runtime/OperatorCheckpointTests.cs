@@ -107,6 +107,18 @@ public sealed class OperatorCheckpointTests
         }, ",sum,", ",update,", ",late,", "later windows holding it were updated");
     }
 
+    [Fact]
+    public async Task Count_windows_resume_from_their_checkpoints()
+    {
+        var expected = await AssertRestartsEqualUninterruptedRun("counts", (output, onEvent) => query =>
+        {
+            var orders = Orders(query, onEvent).KeyBy(o => o.Customer);
+            Write(orders.Window(CountWindows.Tumbling(7)).Count().Select(r => $"{r.Key},{r.Window.Start},{r.Window.End},tumbling,{r.Value}"), output);
+            Write(orders.Window(CountWindows.Sliding(6, 4)).Sum(o => (long)o.Amount).Select(r => $"{r.Key},{r.Window.Start},{r.Window.End},sliding,{r.Value}"), output);
+        }, ",tumbling,", ",sliding,");
+        Assert.Contains(expected, r => r.Value!.Contains(",tumbling,", StringComparison.Ordinal) && !r.Value.EndsWith(",7", StringComparison.Ordinal));
+    }
+
     /// <summary>How many update results swallowed two or more sessions of their key (each update replaces the sessions its window overlaps).</summary>
     private static int SessionMerges(List<(string? Key, string? Value, long Timestamp)> records)
     {
