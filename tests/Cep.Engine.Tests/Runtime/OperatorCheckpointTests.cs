@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Cep.Engine.Joins;
 using Cep.Engine.Runtime;
 using Cep.Engine.Serdes;
 using Cep.Engine.Time;
@@ -117,6 +118,25 @@ public sealed class OperatorCheckpointTests
             Write(orders.Window(CountWindows.Sliding(6, 4)).Sum(o => (long)o.Amount).Select(r => $"{r.Key},{r.Window.Start},{r.Window.End},sliding,{r.Value}"), output);
         }, ",tumbling,", ",sliding,");
         Assert.Contains(expected, r => r.Value!.Contains(",tumbling,", StringComparison.Ordinal) && !r.Value.EndsWith(",7", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Stream_stream_joins_resume_from_their_checkpoints()
+    {
+        await AssertRestartsEqualUninterruptedRun("joins", (output, onEvent) => query =>
+        {
+            var orders = Orders(query, onEvent);
+            var big = orders.Where(o => o.Amount > 60).KeyBy(o => o.Customer);
+            var small = orders.Where(o => o.Amount <= 60).KeyBy(o => o.Customer);
+            var windows = JoinWindows.OfTimeDifference(TimeSpan.FromSeconds(2)).WithGrace(TimeSpan.FromMilliseconds(500));
+            Write(big.Join(small, windows, (b, s) => $"{b.Customer},{b.At},{s.At},inner", out var late), output);
+            Write(late.Left.Select(l => $"{l.Value.Customer},{l.Timestamp},late left"), output);
+            Write(late.Right.Select(l => $"{l.Value.Customer},{l.Timestamp},late right"), output);
+            Write(big.LeftJoin(small, windows, (b, s) => $"{b.Customer},{b.At},{(s.HasValue ? s.Value.At : -1)},left"), output);
+            Write(big.OuterJoin(small, windows.Before(TimeSpan.FromSeconds(1)).After(TimeSpan.FromSeconds(3)), (b, s) => b.HasValue
+                ? $"{b.Value.Customer},{b.Value.At},{(s.HasValue ? s.Value.At : -1)},outer"
+                : $"{s.Value.Customer},-1,{s.Value.At},outer right only"), output);
+        }, ",inner", ",-1,left", ",-1,outer", ",outer", "outer right only", "late left", "late right");
     }
 
     /// <summary>How many update results swallowed two or more sessions of their key (each update replaces the sessions its window overlaps).</summary>
