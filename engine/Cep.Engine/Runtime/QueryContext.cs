@@ -140,18 +140,6 @@ public sealed class QueryContext
         return KeyValueStore<TKey, TValue>(kind, (writer, value) => writer.Write(value, serde), reader => reader.Read(serde));
     }
 
-    /// <summary>
-    /// Called by operators whose state is not checkpointed yet: with checkpointing on, building
-    /// one is an error (a restore would silently lose its state), naming the operator.
-    /// </summary>
-    internal static void RequireNoCheckpoints(string operatorName)
-    {
-        if (_current is { State: not null } context)
-        {
-            throw new NotSupportedException($"query '{context.QueryName}': the {operatorName} operator does not checkpoint its state yet; run the query without QueryOptions.StateDirectory");
-        }
-    }
-
     internal static QueryContext Current => _current
         ?? throw new InvalidOperationException("To(...) writes to the log only inside a query definition run by the query runner");
 
