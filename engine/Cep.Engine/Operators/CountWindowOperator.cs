@@ -38,30 +38,52 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
     /// <summary>The window of events from <paramref name="minTime"/> to <paramref name="maxTime"/>.</summary>
     private static Window Span(long minTime, long maxTime) => new(minTime, TimeMath.Add(maxTime, 1));
 
-    private sealed class TumblingSink : WindowSink<TKey, TIn, TAcc, TOut, TAgg>
+    /// <summary>
+    /// What both count sinks share: the per-key state (<typeparamref name="TState"/>) in a
+    /// key-value store, and the arrival counter that orders the short windows at the end of the
+    /// input, resumed after a restore past the greatest arrival the restored state holds.
+    /// </summary>
+    private abstract class CountSink<TState> : WindowSink<TKey, TIn, TAcc, TOut, TAgg>
     {
-        private readonly int _size;
-        private readonly IKeyValueStore<TKey, Pane> _panes;
         private long _arrivals;
 
-        public TumblingSink(
+        protected CountSink(
+            string kind,
+            Action<StateWriter, TState> write,
+            Func<StateReader, TState> read,
+            Func<TState, long> arrivalOf,
             Func<TIn, TKey> keySelector,
-            int size,
             TAgg aggregator,
             IObserver<StreamItem<LateEvent<TIn>>> lateOutput,
             IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
             : base(keySelector, aggregator, lateOutput, downstream)
         {
-            _size = size;
-            _panes = Runtime.QueryContext.KeyValueStore<TKey, Pane>("count-panes", Pane.Write, Pane.Read, restored: ResumeArrivals);
+            States = Runtime.QueryContext.KeyValueStore<TKey, TState>(kind, write, read, restored: () => ResumeArrivals(arrivalOf));
         }
 
-        private void ResumeArrivals() => _arrivals = _panes.Entries.Select(p => p.Value.FirstArrival + 1).DefaultIfEmpty().Max();
+        protected IKeyValueStore<TKey, TState> States { get; }
+
+        /// <summary>The arrival number of the event now arriving.</summary>
+        protected long NextArrival() => _arrivals++;
+
+        private void ResumeArrivals(Func<TState, long> arrivalOf) =>
+            _arrivals = States.Entries.Select(e => arrivalOf(e.Value) + 1).DefaultIfEmpty().Max();
+    }
+
+    private sealed class TumblingSink(
+        Func<TIn, TKey> keySelector,
+        int size,
+        TAgg aggregator,
+        IObserver<StreamItem<LateEvent<TIn>>> lateOutput,
+        IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
+        : CountSink<TumblingSink.Pane>("count-panes", Pane.Write, Pane.Read, static p => p.FirstArrival, keySelector, aggregator, lateOutput, downstream)
+    {
+        private IKeyValueStore<TKey, Pane> Panes => States;
 
         protected override void OnEvent(TKey key, in StreamItem<TIn> item)
         {
-            long ordinal = _arrivals++;
-            ref var pane = ref _panes.GetOrAdd(key, out bool added);
+            long ordinal = NextArrival();
+            ref var pane = ref Panes.GetOrAdd(key, out bool added);
             if (added)
             {
                 pane = new Pane { FirstArrival = ordinal, MinTime = long.MaxValue, MaxTime = long.MinValue };
@@ -74,25 +96,25 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
             pane.MinTime = Math.Min(pane.MinTime, item.Timestamp);
             pane.MaxTime = Math.Max(pane.MaxTime, item.Timestamp);
             pane.LastTime = item.Timestamp;
-            if (pane.Count == _size)
+            if (pane.Count == size)
             {
                 var accumulator = pane.Accumulator;
                 var window = Span(pane.MinTime, pane.MaxTime);
-                _panes.Remove(key);
+                Panes.Remove(key);
                 Emit(key, window, accumulator, item.Timestamp);
             }
         }
 
         protected override void CloseWindows(long watermark)
         {
-            if (watermark != long.MaxValue || _panes.Count == 0)
+            if (watermark != long.MaxValue || Panes.Count == 0)
             {
                 return;
             }
             // The end of the input: short windows, in the order their first events arrived.
-            var rest = _panes.Entries.ToList();
+            var rest = Panes.Entries.ToList();
             rest.Sort(static (a, b) => a.Value.FirstArrival.CompareTo(b.Value.FirstArrival));
-            _panes.Clear();
+            Panes.Clear();
             foreach (var (key, pane) in rest)
             {
                 if (!Emit(key, Span(pane.MinTime, pane.MaxTime), pane.Accumulator, pane.LastTime))
@@ -103,7 +125,7 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
         }
 
         /// <summary>A key's unfinished window.</summary>
-        private struct Pane
+        internal struct Pane
         {
             public TAcc Accumulator;
             public int Count;
@@ -134,33 +156,23 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
         }
     }
 
-    private sealed class SlidingSink : WindowSink<TKey, TIn, TAcc, TOut, TAgg>
+    private sealed class SlidingSink(
+        Func<TIn, TKey> keySelector,
+        CountWindows windows,
+        TAgg aggregator,
+        IObserver<StreamItem<LateEvent<TIn>>> lateOutput,
+        IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
+        : CountSink<SlidingSink.Ring>("count-rings", Ring.Write, reader => Ring.Read(reader, windows.Size), static r => r.FirstPendingArrival, keySelector, aggregator, lateOutput, downstream)
     {
-        private readonly CountWindows _windows;
-        private readonly IKeyValueStore<TKey, Ring> _rings;
-        private long _arrivals;
-
-        public SlidingSink(
-            Func<TIn, TKey> keySelector,
-            CountWindows windows,
-            TAgg aggregator,
-            IObserver<StreamItem<LateEvent<TIn>>> lateOutput,
-            IObserver<StreamItem<WindowResult<TKey, TOut>>> downstream)
-            : base(keySelector, aggregator, lateOutput, downstream)
-        {
-            _windows = windows;
-            _rings = Runtime.QueryContext.KeyValueStore<TKey, Ring>("count-rings", Ring.Write, reader => Ring.Read(reader, windows.Size), restored: ResumeArrivals);
-        }
-
-        private void ResumeArrivals() => _arrivals = _rings.Entries.Select(r => r.Value.FirstPendingArrival + 1).DefaultIfEmpty().Max();
+        private IKeyValueStore<TKey, Ring> Rings => States;
 
         protected override void OnEvent(TKey key, in StreamItem<TIn> item)
         {
-            long ordinal = _arrivals++;
-            ref var slot = ref _rings.GetOrAdd(key, out bool added);
+            long ordinal = NextArrival();
+            ref var slot = ref Rings.GetOrAdd(key, out bool added);
             if (added)
             {
-                slot = new Ring(_windows.Size);
+                slot = new Ring(windows.Size);
             }
             var ring = slot;
             if (ring.Pending == 0)
@@ -168,7 +180,7 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
                 ring.FirstPendingArrival = ordinal;
             }
             ring.Push(item);
-            if (ring.Pending == _windows.Advance)
+            if (ring.Pending == windows.Advance)
             {
                 EmitWindow(key, ring);
             }
@@ -182,7 +194,7 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
             }
             // The end of the input: windows with events in no result yet, in the order those arrived.
             var rest = new List<KeyValuePair<TKey, Ring>>();
-            foreach (var entry in _rings.Entries)
+            foreach (var entry in Rings.Entries)
             {
                 if (entry.Value.Pending > 0)
                 {
@@ -192,7 +204,7 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
             rest.Sort(static (a, b) => a.Value.FirstPendingArrival.CompareTo(b.Value.FirstPendingArrival));
             foreach (var (key, ring) in rest)
             {
-                _rings.GetOrAdd(key, out _); // its Pending is reset: changed
+                Rings.GetOrAdd(key, out _); // its Pending is reset: changed
                 if (!EmitWindow(key, ring))
                 {
                     return;
@@ -220,7 +232,7 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
         }
 
         /// <summary>A key's last Size events, oldest first, and how many arrived since its last result.</summary>
-        private sealed class Ring(int capacity)
+        internal sealed class Ring(int capacity)
         {
             private readonly StreamItem<TIn>[] _items = new StreamItem<TIn>[capacity];
             private int _head;
