@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -24,19 +23,15 @@ internal sealed class PersistentKeyValueStore<TKey, TValue>(
     ISerde<TKey> keySerde,
     Action<StateWriter, TValue> writeValue,
     Func<StateReader, TValue> readValue,
-    Action? restored = null) : IKeyValueStore<TKey, TValue>, ICheckpointed
+    Action? restored = null) : PersistentKeyedStore<TKey>(storeName, keySerde), IKeyValueStore<TKey, TValue>
     where TKey : notnull
 {
     private readonly Dictionary<TKey, Entry> _entries = [];
 
     // Each key at most once while its entry is dirty; removed keys stay listed (a delete).
     private readonly List<TKey> _dirty = [];
-    private readonly ArrayBufferWriter<byte> _key = new();
-    private readonly StateWriter _value = new();
 
-    public string StoreName => storeName;
-
-    public string Signature => $"{kind} of {typeof(TKey).FullName} → {typeof(TValue).FullName}";
+    public override string Signature => $"{kind} of {typeof(TKey).FullName} → {typeof(TValue).FullName}";
 
     public int Count => _entries.Count;
 
@@ -89,16 +84,14 @@ internal sealed class PersistentKeyValueStore<TKey, TValue>(
         _entries.Clear();
     }
 
-    public void WriteCheckpoint(TaskStateDb state)
+    public override void WriteCheckpoint(TaskStateDb state)
     {
         foreach (var key in _dirty)
         {
-            _key.ResetWrittenCount();
-            keySerde.Serialize(key, _key);
             ref var entry = ref CollectionsMarshal.GetValueRefOrNullRef(_entries, key);
             if (Unsafe.IsNullRef(ref entry))
             {
-                state.Delete(storeName, _key.WrittenSpan);
+                Delete(state, key);
                 continue;
             }
             if (!entry.Dirty)
@@ -106,18 +99,17 @@ internal sealed class PersistentKeyValueStore<TKey, TValue>(
                 continue; // listed twice (removed, then added again): written already
             }
             entry.Dirty = false;
-            _value.Reset();
-            writeValue(_value, entry.Value);
-            state.Put(storeName, _key.WrittenSpan, _value.WrittenSpan);
+            writeValue(NewValue(), entry.Value);
+            Put(state, key);
         }
         _dirty.Clear();
     }
 
-    public void Restore(TaskStateDb state)
+    public override void Restore(TaskStateDb state)
     {
-        foreach (var (key, value) in state.Scan(storeName))
+        foreach (var (key, value) in Checkpointed(state))
         {
-            _entries[keySerde.Deserialize(key)] = new Entry { Value = readValue(new StateReader(value)) };
+            _entries[key] = new Entry { Value = readValue(value) };
         }
         restored?.Invoke();
     }

@@ -1,4 +1,3 @@
-using System.Buffers;
 using Cep.Engine.Serdes;
 using Cep.Storage.State;
 
@@ -16,18 +15,14 @@ namespace Cep.Engine.State;
 /// Owned by one task.
 /// </summary>
 internal sealed class PersistentSessionStore<TKey, TValue>(string storeName, ISerde<TKey> keySerde, ISerde<TValue> valueSerde)
-    : ISessionStore<TKey, TValue>, ICheckpointed
+    : PersistentKeyedStore<TKey>(storeName, keySerde), ISessionStore<TKey, TValue>
     where TKey : notnull
 {
     private readonly InMemorySessionStore<TKey, TValue> _sessions = new();
     private readonly HashSet<TKey> _changed = [];
     private readonly List<TKey> _forgotten = [];
-    private readonly ArrayBufferWriter<byte> _key = new();
-    private readonly StateWriter _value = new();
 
-    public string StoreName => storeName;
-
-    public string Signature => $"session store of {typeof(TKey).FullName} → {typeof(TValue).FullName}";
+    public override string Signature => $"session store of {typeof(TKey).FullName} → {typeof(TValue).FullName}";
 
     public int SessionCount => _sessions.SessionCount;
 
@@ -71,44 +66,41 @@ internal sealed class PersistentSessionStore<TKey, TValue>(string storeName, ISe
         _forgotten.Clear();
     }
 
-    public void WriteCheckpoint(TaskStateDb state)
+    public override void WriteCheckpoint(TaskStateDb state)
     {
         foreach (var key in _changed)
         {
-            _key.ResetWrittenCount();
-            keySerde.Serialize(key, _key);
             if (!_sessions.TryGetKey(key, out var open, out long lastClosedEnd))
             {
-                state.Delete(storeName, _key.WrittenSpan);
+                Delete(state, key);
                 continue;
             }
-            _value.Reset();
-            _value.Write(lastClosedEnd);
-            _value.Write(open.Count);
+            var value = NewValue();
+            value.Write(lastClosedEnd);
+            value.Write(open.Count);
             foreach (var session in open)
             {
-                _value.Write(session.Start);
-                _value.Write(session.End);
-                _value.Write(session.Id);
-                _value.Write(session.Value, valueSerde);
+                value.Write(session.Start);
+                value.Write(session.End);
+                value.Write(session.Id);
+                value.Write(session.Value, valueSerde);
             }
-            state.Put(storeName, _key.WrittenSpan, _value.WrittenSpan);
+            Put(state, key);
         }
         _changed.Clear();
     }
 
-    public void Restore(TaskStateDb state)
+    public override void Restore(TaskStateDb state)
     {
-        foreach (var (key, value) in state.Scan(storeName))
+        foreach (var (key, reader) in Checkpointed(state))
         {
-            var reader = new StateReader(value);
             long lastClosedEnd = reader.ReadInt64();
             var open = new Session<TValue>[reader.ReadInt32()];
             for (int i = 0; i < open.Length; i++)
             {
                 open[i] = new Session<TValue>(reader.ReadInt64(), reader.ReadInt64(), reader.ReadInt64(), reader.Read(valueSerde));
             }
-            _sessions.RestoreKey(keySerde.Deserialize(key), open, lastClosedEnd);
+            _sessions.RestoreKey(key, open, lastClosedEnd);
         }
     }
 }
