@@ -1,5 +1,5 @@
-using Cep.Engine.Serdes;
 using System.Runtime.InteropServices;
+using Cep.Engine.Serdes;
 
 namespace Cep.Engine.State;
 
