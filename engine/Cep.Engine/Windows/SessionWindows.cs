@@ -1,6 +1,5 @@
 using Cep.Engine.Aggregates;
 using Cep.Engine.Operators;
-using Cep.Engine.State;
 
 namespace Cep.Engine.Windows;
 
