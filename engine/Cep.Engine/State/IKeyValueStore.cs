@@ -17,7 +17,7 @@ public interface IKeyValueStore<TKey, TValue>
 {
     int Count { get; }
 
-    /// <summary>Every entry, in the order keys were first added (when none were removed since).</summary>
+    /// <summary>Every entry: in memory, in the order keys were first added (when none were removed since); restored from a checkpoint, in key byte order. No operator emits in this order.</summary>
     IEnumerable<KeyValuePair<TKey, TValue>> Entries { get; }
 
     /// <summary>The value of <paramref name="key"/>; <paramref name="added"/> says it was created (as default) just now.</summary>

@@ -110,6 +110,11 @@ internal sealed class PersistentKeyValueStore<TKey, TValue>(
         foreach (var (key, value) in Checkpointed(state))
         {
             _entries[key] = new Entry { Value = readValue(value) };
+            if (!value.AtEnd)
+            {
+                // The checkpoint's CRC verified, so this is a reader that does not match its writer.
+                throw new InvalidDataException($"store '{StoreName}': the {kind} value of key {key} has bytes its reader left unread");
+            }
         }
         restored?.Invoke();
     }
