@@ -28,12 +28,10 @@ internal sealed class CountWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
     where TKey : notnull
     where TAgg : IEventTimeAggregator<TIn, TAcc, TOut>
 {
-    public IDisposable Subscribe(IObserver<StreamItem<WindowResult<TKey, TOut>>> observer)
-    {
-        return windows.Advance == windows.Size
+    public IDisposable Subscribe(IObserver<StreamItem<WindowResult<TKey, TOut>>> observer) =>
+        windows.Advance == windows.Size
             ? new TumblingSink(keySelector, windows.Size, aggregator, lateOutput, observer).Run(source)
             : new SlidingSink(keySelector, windows, aggregator, lateOutput, observer).Run(source);
-    }
 
     /// <summary>The window of events from <paramref name="minTime"/> to <paramref name="maxTime"/>.</summary>
     private static Window Span(long minTime, long maxTime) => new(minTime, TimeMath.Add(maxTime, 1));

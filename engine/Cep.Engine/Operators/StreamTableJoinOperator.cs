@@ -21,10 +21,8 @@ internal sealed class StreamTableJoinOperator<TKey, TStream, TValue, TResult, TJ
     where TKey : notnull
     where TJoin : IJoinResult<TStream, TValue, TResult>
 {
-    public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer)
-    {
-        return new Sink(streamKey, join, operatorName, observer).Run(stream, tableChanges);
-    }
+    public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer) =>
+        new Sink(streamKey, join, operatorName, observer).Run(stream, tableChanges);
 
     private sealed class Sink(Func<TStream, TKey> streamKey, TJoin join, string operatorName, IObserver<StreamItem<TResult>> downstream)
         : BinaryOperatorSink<TStream, Keyed<TKey, TValue?>, TResult>(downstream)

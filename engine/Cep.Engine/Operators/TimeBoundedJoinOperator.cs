@@ -91,10 +91,8 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
         _gauge = gauge;
     }
 
-    public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer)
-    {
-        return new Sink(this, observer).Run(_left, _right);
-    }
+    public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer) =>
+        new Sink(this, observer).Run(_left, _right);
 
     private sealed class KeyState
     {
