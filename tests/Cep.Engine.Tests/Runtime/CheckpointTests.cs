@@ -11,7 +11,7 @@ namespace Cep.Engine.Tests.Runtime;
 /// <summary>Queries with checkpointed state: failing runs, restarts, and the output compared with an uninterrupted run.</summary>
 public sealed class CheckpointTests
 {
-    internal static readonly long Start = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
+    private static readonly long Start = new DateTimeOffset(2026, 11, 25, 10, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
 
     public sealed record Order(string Customer, int Amount, long At);
 
@@ -60,7 +60,7 @@ public sealed class CheckpointTests
             .To(output, line => line.Split(',')[0], Serde.Utf8String, Serde.Utf8String);
     };
 
-    internal static Action<Order> FailAt(int events)
+    private static Action<Order> FailAt(int events)
     {
         int seen = 0;
         return _ =>

@@ -19,21 +19,42 @@ namespace Cep.Engine.Tests.Runtime;
 /// </summary>
 public sealed class OperatorCheckpointTests
 {
-    // Counted over both tasks (the first fails, the other runs to its end) and every branch reading the orders.
-    private static readonly int[] FailurePoints = [200, 500, 300];
+    // Orders of the failing task, counted from each restart; each above one iteration (50), so every run checkpoints before it fails.
+    private static readonly int[] FailurePoints = [120, 400, 260, 75, 333, 180, 90, 150, 210, 60];
+
+    // The task of customers c1, c2 and c3 (c0 hashes to the other one), so restored state holds several keys.
+    private const int FailingTask = 1;
 
     // About one order per 4 s per customer: a few seconds' gap separates sessions, and late orders bridge them.
     private const int Customers = 4;
 
-    /// <summary>The orders, seen first by <paramref name="onEvent"/>, with a watermark 1 s behind the latest order.</summary>
-    private static Stream<Order> Orders(QueryContext query, Action<Order> onEvent) =>
-        query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(1)).WithTimestampAssigner(o => o.At))
+    /// <summary>
+    /// The orders at their time (or at <paramref name="time"/>), with a watermark 1 s behind the
+    /// latest order; in the failing task, the <paramref name="failAt"/>-th order throws.
+    /// </summary>
+    private static Stream<Order> Orders(QueryContext query, int? failAt, Func<Order, long>? time = null)
+    {
+        var onEvent = query.Partition == FailingTask && failAt is { } n ? FailAtOrder(n) : _ => { };
+        return query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(1)).WithTimestampAssigner(time ?? (o => o.At)))
             .Select(o =>
             {
                 onEvent(o);
                 return o;
             });
+    }
 
+    /// <summary>Throws at the <paramref name="n"/>-th distinct order (each order passes once per branch that reads the orders).</summary>
+    private static Action<Order> FailAtOrder(int n)
+    {
+        var seen = new HashSet<Order>();
+        return order =>
+        {
+            if (seen.Add(order) && seen.Count == n)
+            {
+                throw new InvalidOperationException("injected failure");
+            }
+        };
+    }
 
     /// <summary>Writes lines whose first comma-separated field is the customer, keyed by it.</summary>
     private static void Write(Stream<string> lines, string output) =>
@@ -49,21 +70,21 @@ public sealed class OperatorCheckpointTests
     /// hold every kind of result in <paramref name="kinds"/>. Returns the expected records.
     /// </summary>
     private static async Task<List<(string? Key, string? Value, long Timestamp)>> AssertRestartsEqualUninterruptedRun(
-        string name, Func<string, Action<Order>, Action<QueryContext>> query, params string[] kinds)
+        string name, Func<string, int?, Action<QueryContext>> query, params string[] kinds)
     {
         using var directory = new TempDirectory();
         using var store = await CheckpointTests.OrdersStore(directory, Customers);
         store.CreateTopic("expected", 2);
         store.CreateTopic("out", 2);
         var log = new EmbeddedTopicLog(store);
-        await QueryRunner.RunAsync("reference", query("expected", _ => { }), log, new QueryOptions { StopAtEnd = true });
+        await QueryRunner.RunAsync("reference", query("expected", null), log, new QueryOptions { StopAtEnd = true });
 
         var options = new QueryOptions { StopAtEnd = true, StateDirectory = directory.Combine("state"), CheckpointInterval = TimeSpan.Zero, MaxRecordsPerIteration = 50 };
         foreach (int failAt in FailurePoints)
         {
-            await Assert.ThrowsAsync<QueryFailedException>(() => QueryRunner.RunAsync(name, query("out", CheckpointTests.FailAt(failAt)), log, options));
+            await Assert.ThrowsAsync<QueryFailedException>(() => QueryRunner.RunAsync(name, query("out", failAt), log, options));
         }
-        await QueryRunner.RunAsync(name, query("out", _ => { }), log, options);
+        await QueryRunner.RunAsync(name, query("out", null), log, options);
 
         var expected = Records(store, "expected");
         foreach (string kind in kinds)
@@ -82,9 +103,9 @@ public sealed class OperatorCheckpointTests
     [Fact]
     public async Task Session_windows_resume_from_their_checkpoints()
     {
-        var expected = await AssertRestartsEqualUninterruptedRun("sessions", (output, onEvent) => query =>
+        var expected = await AssertRestartsEqualUninterruptedRun("sessions", (output, failAt) => query =>
         {
-            var orders = Orders(query, onEvent).KeyBy(o => o.Customer);
+            var orders = Orders(query, failAt).KeyBy(o => o.Customer);
             var final = orders.Window(SessionWindows.WithGap(TimeSpan.FromSeconds(3)).WithGrace(TimeSpan.FromMilliseconds(500)));
             Write(final.Sum(o => (long)o.Amount).Select(r => $"{r.Key},{r.Window.Start},{r.Window.End},sum,{r.Value}"), output);
             WriteLate(final, output);
@@ -97,9 +118,9 @@ public sealed class OperatorCheckpointTests
     [Fact]
     public async Task Sliding_windows_resume_from_their_checkpoints()
     {
-        await AssertRestartsEqualUninterruptedRun("sliding", (output, onEvent) => query =>
+        await AssertRestartsEqualUninterruptedRun("sliding", (output, failAt) => query =>
         {
-            var orders = Orders(query, onEvent).KeyBy(o => o.Customer);
+            var orders = Orders(query, failAt).KeyBy(o => o.Customer);
             var final = orders.Window(SlidingWindows.OfTimeDifferenceAndGrace(TimeSpan.FromSeconds(10), TimeSpan.FromMilliseconds(500)));
             Write(final.Sum(o => (long)o.Amount).Select(r => $"{r.Key},{r.Window.Start},{r.Window.End},sum,{r.Value}"), output);
             WriteLate(final, output);
@@ -111,9 +132,9 @@ public sealed class OperatorCheckpointTests
     [Fact]
     public async Task Count_windows_resume_from_their_checkpoints()
     {
-        var expected = await AssertRestartsEqualUninterruptedRun("counts", (output, onEvent) => query =>
+        var expected = await AssertRestartsEqualUninterruptedRun("counts", (output, failAt) => query =>
         {
-            var orders = Orders(query, onEvent).KeyBy(o => o.Customer);
+            var orders = Orders(query, failAt).KeyBy(o => o.Customer);
             Write(orders.Window(CountWindows.Tumbling(7)).Count().Select(r => $"{r.Key},{r.Window.Start},{r.Window.End},tumbling,{r.Value}"), output);
             Write(orders.Window(CountWindows.Sliding(6, 4)).Sum(o => (long)o.Amount).Select(r => $"{r.Key},{r.Window.Start},{r.Window.End},sliding,{r.Value}"), output);
         }, ",tumbling,", ",sliding,");
@@ -123,17 +144,18 @@ public sealed class OperatorCheckpointTests
     [Fact]
     public async Task Stream_stream_joins_resume_from_their_checkpoints()
     {
-        await AssertRestartsEqualUninterruptedRun("joins", (output, onEvent) => query =>
+        await AssertRestartsEqualUninterruptedRun("joins", (output, failAt) => query =>
         {
-            var orders = Orders(query, onEvent);
-            var big = orders.Where(o => o.Amount > 60).KeyBy(o => o.Customer);
-            var small = orders.Where(o => o.Amount <= 60).KeyBy(o => o.Customer);
-            var windows = JoinWindows.OfTimeDifference(TimeSpan.FromSeconds(2)).WithGrace(TimeSpan.FromMilliseconds(500));
+            // At 10 s steps, so events of different customers expire together: their unmatched results go out in arrival order.
+            var orders = Orders(query, failAt, o => o.At / 10_000 * 10_000);
+            var big = orders.Where(o => o.Amount > 80).KeyBy(o => o.Customer);
+            var small = orders.Where(o => o.Amount <= 20).KeyBy(o => o.Customer);
+            var windows = JoinWindows.OfTimeDifference(TimeSpan.FromSeconds(5)).WithGrace(TimeSpan.FromMilliseconds(500));
             Write(big.Join(small, windows, (b, s) => $"{b.Customer},{b.At},{s.At},inner", out var late), output);
             Write(late.Left.Select(l => $"{l.Value.Customer},{l.Timestamp},late left"), output);
             Write(late.Right.Select(l => $"{l.Value.Customer},{l.Timestamp},late right"), output);
             Write(big.LeftJoin(small, windows, (b, s) => $"{b.Customer},{b.At},{(s.HasValue ? s.Value.At : -1)},left"), output);
-            Write(big.OuterJoin(small, windows.Before(TimeSpan.FromSeconds(1)).After(TimeSpan.FromSeconds(3)), (b, s) => b.HasValue
+            Write(big.OuterJoin(small, windows, (b, s) => b.HasValue
                 ? $"{b.Value.Customer},{b.Value.At},{(s.HasValue ? s.Value.At : -1)},outer"
                 : $"{s.Value.Customer},-1,{s.Value.At},outer right only"), output);
         }, ",inner", ",-1,left", ",-1,outer", ",outer", "outer right only", "late left", "late right");
@@ -142,9 +164,9 @@ public sealed class OperatorCheckpointTests
     [Fact]
     public async Task Stream_table_joins_resume_from_their_checkpoints()
     {
-        await AssertRestartsEqualUninterruptedRun("tables", (output, onEvent) => query =>
+        await AssertRestartsEqualUninterruptedRun("tables", (output, failAt) => query =>
         {
-            var all = Orders(query, onEvent);
+            var all = Orders(query, failAt);
             // Each customer's latest big order; a very small one deletes it.
             var lastBig = all.Where(o => o.Amount > 80 || o.Amount < 10).KeyBy(o => o.Customer).ToTable(o => o.Amount < 10 ? null : $"{o.At}");
             var orders = all.KeyBy(o => o.Customer);
