@@ -114,7 +114,7 @@ public sealed class OperatorCheckpointTests
             WriteLate(final, output);
             var updates = orders.Window(SessionWindows.WithGap(TimeSpan.FromSeconds(3)).EmitEveryUpdate());
             Write(updates.Count().Select(r => $"{r.Key},{r.Window.Start},{r.Window.End},update,{r.Value}"), output);
-        }, ",sum,", ",update,", ",late,");
+        }, ",sum,", ",update,", ",late,", "a session of its key ending at");
         Assert.True(SessionMerges(expected) > 0, "the orders merge sessions");
     }
 
