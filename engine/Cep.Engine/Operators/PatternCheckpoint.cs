@@ -35,6 +35,7 @@ internal sealed class PatternCheckpoint<TKey, T>(
     private readonly HashSet<TKey> _changed = [];
     private readonly ArrayBufferWriter<byte> _key = new();
     private readonly ArrayBufferWriter<byte> _value = new();
+    private readonly StateWriter _queue = new();
 
     public string StoreName => storeName;
 
@@ -60,8 +61,10 @@ internal sealed class PatternCheckpoint<TKey, T>(
             }
         }
         _changed.Clear();
-        state.Put(storeName, WaitingKey, WriteWaiting());
-        state.Put(storeName, TimersKey, WriteTimers());
+        WriteWaiting();
+        state.Put(storeName, WaitingKey, _queue.WrittenSpan);
+        WriteTimers();
+        state.Put(storeName, TimersKey, _queue.WrittenSpan);
     }
 
     public void Restore(TaskStateDb state)
@@ -75,11 +78,11 @@ internal sealed class PatternCheckpoint<TKey, T>(
         }
         if (state.Get(storeName, TimersKey) is { } timerBytes)
         {
-            ReadTimers(timerBytes);
+            ReadTimers(new StateReader(timerBytes));
         }
         if (state.Get(storeName, WaitingKey) is { } waitingBytes)
         {
-            ReadWaiting(waitingBytes);
+            ReadWaiting(new StateReader(waitingBytes));
         }
     }
 
@@ -90,67 +93,49 @@ internal sealed class PatternCheckpoint<TKey, T>(
         _keySerde.Serialize(key, _key);
     }
 
-    private byte[] WriteWaiting()
+    private void WriteWaiting()
     {
-        using var stream = new MemoryStream();
-        using var writer = new BinaryWriter(stream);
         var all = waiting.InOrder();
-        writer.Write(all.Count);
+        _queue.Reset();
+        _queue.Write(all.Count);
         foreach (var (time, (key, item)) in all)
         {
-            WriteBytes(writer, key, _keySerde);
-            writer.Write(time);
-            writer.Write(item.Timestamp);
-            writer.Write(item.Origin.Topic ?? "");
-            writer.Write(item.Origin.IsKnown);
-            writer.Write(item.Origin.Partition);
-            writer.Write(item.Origin.Offset);
-            WriteBytes(writer, item.Value, _eventSerde);
+            _queue.Write(key, _keySerde);
+            _queue.Write(time);
+            _queue.WriteEvent(item, _eventSerde);
         }
-        writer.Flush();
-        return stream.ToArray();
     }
 
-    private void ReadWaiting(byte[] bytes)
+    private void ReadWaiting(StateReader reader)
     {
-        using var reader = new BinaryReader(new MemoryStream(bytes));
         int count = reader.ReadInt32();
         for (int i = 0; i < count; i++)
         {
-            var key = ReadBytes(reader, _keySerde);
+            var key = reader.Read(_keySerde);
             long time = reader.ReadInt64();
-            long timestamp = reader.ReadInt64();
-            string topic = reader.ReadString();
-            bool known = reader.ReadBoolean();
-            var origin = new EventOrigin(known ? topic : null, reader.ReadInt32(), reader.ReadInt64());
-            var value = ReadBytes(reader, _eventSerde);
-            waiting.Enqueue(time, (key, StreamItem<T>.Event(value, timestamp, origin)));
+            waiting.Enqueue(time, (key, reader.ReadEvent(_eventSerde)));
         }
     }
 
-    private byte[] WriteTimers()
+    private void WriteTimers()
     {
-        using var stream = new MemoryStream();
-        using var writer = new BinaryWriter(stream);
         // Stale entries (their key was forgotten since) would be skipped when due: leave them out.
         var live = timers.InOrder().Where(t => t.Element.State.Generation == t.Element.Generation).ToList();
-        writer.Write(live.Count);
+        _queue.Reset();
+        _queue.Write(live.Count);
         foreach (var (deadline, timer) in live)
         {
-            WriteBytes(writer, timer.Key, _keySerde);
-            writer.Write(deadline);
+            _queue.Write(timer.Key, _keySerde);
+            _queue.Write(deadline);
         }
-        writer.Flush();
-        return stream.ToArray();
     }
 
-    private void ReadTimers(byte[] bytes)
+    private void ReadTimers(StateReader reader)
     {
-        using var reader = new BinaryReader(new MemoryStream(bytes));
         int count = reader.ReadInt32();
         for (int i = 0; i < count; i++)
         {
-            var key = ReadBytes(reader, _keySerde);
+            var key = reader.Read(_keySerde);
             long deadline = reader.ReadInt64();
             if (states.TryGet(key, out var nfaState))
             {
@@ -159,15 +144,4 @@ internal sealed class PatternCheckpoint<TKey, T>(
             }
         }
     }
-
-    private void WriteBytes<TValue>(BinaryWriter writer, TValue value, ISerde<TValue> serde)
-    {
-        _value.ResetWrittenCount();
-        serde.Serialize(value, _value);
-        writer.Write(_value.WrittenCount);
-        writer.Write(_value.WrittenSpan);
-    }
-
-    private static TValue ReadBytes<TValue>(BinaryReader reader, ISerde<TValue> serde) =>
-        serde.Deserialize(reader.ReadBytes(reader.ReadInt32()));
 }

@@ -23,11 +23,8 @@ internal sealed class SessionWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
     where TKey : notnull
     where TAgg : IEventTimeAggregator<TIn, TAcc, TOut>
 {
-    public IDisposable Subscribe(IObserver<StreamItem<WindowResult<TKey, TOut>>> observer)
-    {
-        Runtime.QueryContext.RequireNoCheckpoints("session window");
-        return new Sink(keySelector, windows, aggregator, storeFactory(), lateOutput, observer).Run(source);
-    }
+    public IDisposable Subscribe(IObserver<StreamItem<WindowResult<TKey, TOut>>> observer) =>
+        new Sink(keySelector, windows, aggregator, storeFactory(), lateOutput, observer).Run(source);
 
     private sealed class Sink(
         Func<TIn, TKey> keySelector,

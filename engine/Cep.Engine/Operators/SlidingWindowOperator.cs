@@ -29,11 +29,8 @@ internal sealed class SlidingWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(
     where TKey : notnull
     where TAgg : IEventTimeAggregator<TIn, TAcc, TOut>
 {
-    public IDisposable Subscribe(IObserver<StreamItem<WindowResult<TKey, TOut>>> observer)
-    {
-        Runtime.QueryContext.RequireNoCheckpoints("sliding window");
-        return new Sink(keySelector, windows, aggregator, storeFactory(), new KeyedEventBuffer<TKey, TIn>(eventStoreFactory()), lateOutput, observer).Run(source);
-    }
+    public IDisposable Subscribe(IObserver<StreamItem<WindowResult<TKey, TOut>>> observer) =>
+        new Sink(keySelector, windows, aggregator, storeFactory(), new KeyedEventBuffer<TKey, TIn>(eventStoreFactory()), lateOutput, observer).Run(source);
 
     private sealed class Sink(
         Func<TIn, TKey> keySelector,

@@ -21,16 +21,14 @@ internal sealed class StreamTableJoinOperator<TKey, TStream, TValue, TResult, TJ
     where TKey : notnull
     where TJoin : IJoinResult<TStream, TValue, TResult>
 {
-    public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer)
-    {
-        Runtime.QueryContext.RequireNoCheckpoints("stream-table join");
-        return new Sink(streamKey, join, operatorName, observer).Run(stream, tableChanges);
-    }
+    public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer) =>
+        new Sink(streamKey, join, operatorName, observer).Run(stream, tableChanges);
 
     private sealed class Sink(Func<TStream, TKey> streamKey, TJoin join, string operatorName, IObserver<StreamItem<TResult>> downstream)
         : BinaryOperatorSink<TStream, Keyed<TKey, TValue?>, TResult>(downstream)
     {
-        private readonly IKeyValueStore<TKey, TValue> _table = new InMemoryKeyValueStore<TKey, TValue>();
+        // Persistent when the task checkpoints: a checkpoint writes the keys set or deleted since the last one.
+        private readonly IKeyValueStore<TKey, TValue> _table = Runtime.QueryContext.KeyValueStore<TKey, TValue>("table");
 
         protected override void OnLeft(in StreamItem<TStream> item)
         {

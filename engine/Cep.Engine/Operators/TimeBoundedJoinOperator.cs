@@ -28,6 +28,14 @@ namespace Cep.Engine.Operators;
 /// time downstream. Unmatched results expire in (expiry, arrival) order across keys. When both
 /// inputs complete, every buffered event expires.
 /// </para>
+/// <para>
+/// Checkpoints: each key's buffers (events with their matched flags and arrival sequence
+/// numbers) live in a key-value store, persistent when the task checkpoints, so only keys
+/// changed since the last checkpoint are written. The expiry queue is not written: it holds one
+/// entry per buffered event, (expiry, sequence), and the entry popped for a key and side always
+/// names that buffer's oldest event, so it is rebuilt exactly from the restored events. New
+/// sequence numbers continue after the greatest restored one (only their order matters).
+/// </para>
 /// Keys are computed here (the keyed streams' selectors, fused as in windows); the per-key
 /// buffers are time-ordered arrays. Owned by one task.
 /// </summary>
@@ -83,11 +91,8 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
         _gauge = gauge;
     }
 
-    public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer)
-    {
-        Runtime.QueryContext.RequireNoCheckpoints("stream-stream join");
-        return new Sink(this, observer).Run(_left, _right);
-    }
+    public IDisposable Subscribe(IObserver<StreamItem<TResult>> observer) =>
+        new Sink(this, observer).Run(_left, _right);
 
     private sealed class KeyState
     {
@@ -95,45 +100,69 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
         public TimeOrderedBuffer<TRight>? Right;
 
         public bool IsEmpty => (Left is null || Left.Count == 0) && (Right is null || Right.Count == 0);
+
+        public static void Write(StateWriter writer, KeyState state)
+        {
+            TimeOrderedBuffer<TLeft>.Write(writer, state.Left);
+            TimeOrderedBuffer<TRight>.Write(writer, state.Right);
+        }
+
+        public static KeyState Read(StateReader reader) => new()
+        {
+            Left = TimeOrderedBuffer<TLeft>.Read(reader),
+            Right = TimeOrderedBuffer<TRight>.Read(reader),
+        };
     }
 
-    private sealed class Sink(TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoin> op, IObserver<StreamItem<TResult>> downstream)
-        : BinaryOperatorSink<TLeft, TRight, TResult>(downstream)
+    private sealed class Sink : BinaryOperatorSink<TLeft, TRight, TResult>
     {
-        private readonly IKeyValueStore<TKey, KeyState> _keys = new InMemoryKeyValueStore<TKey, KeyState>();
+        private readonly TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoin> _op;
+        private readonly IKeyValueStore<TKey, KeyState> _keys;
 
         // One entry per buffered event: (key, side) by (expiry, arrival). Within one key and side,
         // expiry order is timestamp order, so the entry popped always names its buffer's oldest event.
         private readonly PriorityQueue<(TKey Key, bool Right), (long Expiry, long Sequence)> _expiries = new();
-        private readonly long _holdBackMs = op._graceMs + Math.Max(0, Math.Max(
-            op._join.EmitsUnmatchedLeft ? op._afterMs : 0,
-            op._join.EmitsUnmatchedRight ? op._beforeMs : 0));
+        private readonly long _holdBackMs;
 
-        private readonly Func<TLeft, TRight, TResult> _matchLeft = op._join.Matched;
-        private readonly Func<TRight, TLeft, TResult> _matchRight = (r, l) => op._join.Matched(l, r);
-        private readonly Func<TLeft, TResult> _leftOnly = op._join.LeftOnly;
-        private readonly Func<TRight, TResult> _rightOnly = op._join.RightOnly;
+        private readonly Func<TLeft, TRight, TResult> _matchLeft;
+        private readonly Func<TRight, TLeft, TResult> _matchRight;
+        private readonly Func<TLeft, TResult> _leftOnly;
+        private readonly Func<TRight, TResult> _rightOnly;
         private long _sequence;
         private long _watermark = long.MinValue;
         private long _outputWatermark = long.MinValue;
 
+        public Sink(TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoin> op, IObserver<StreamItem<TResult>> downstream)
+            : base(downstream)
+        {
+            _op = op;
+            _keys = Runtime.QueryContext.KeyValueStore<TKey, KeyState>("join", KeyState.Write, KeyState.Read, restored: QueueRestoredEvents);
+            _holdBackMs = _op._graceMs + Math.Max(0, Math.Max(
+                _op._join.EmitsUnmatchedLeft ? _op._afterMs : 0,
+                _op._join.EmitsUnmatchedRight ? _op._beforeMs : 0));
+            _matchLeft = _op._join.Matched;
+            _matchRight = (r, l) => _op._join.Matched(l, r);
+            _leftOnly = _op._join.LeftOnly;
+            _rightOnly = _op._join.RightOnly;
+        }
+
         protected override void OnLeft(in StreamItem<TLeft> item)
         {
-            if (TryKeyOf(item, op._leftKey, op._lateLeft, "left", out var key))
+            if (TryKeyOf(item, _op._leftKey, _op._lateLeft, "left", out var key))
             {
                 var state = StateOf(key);
                 // A left event at t joins right events at t' with t − before ≤ t' ≤ t + after.
-                OnEvent(item, key, state, ref state.Left, state.Right, op._beforeMs, op._afterMs, _matchLeft, op._join.EmitsUnmatchedLeft ? _leftOnly : null, right: false);
+                OnEvent(item, key, state, ref state.Left, state.Right, _op._beforeMs, _op._afterMs, _matchLeft, _op._join.EmitsUnmatchedLeft ? _leftOnly : null, right: false);
             }
         }
 
         protected override void OnRight(in StreamItem<TRight> item)
         {
-            if (TryKeyOf(item, op._rightKey, op._lateRight, "right", out var key))
+            if (TryKeyOf(item, _op._rightKey, _op._lateRight, "right", out var key))
             {
                 var state = StateOf(key);
                 // A right event at t' joins left events at t with t' − after ≤ t ≤ t' + before.
-                OnEvent(item, key, state, ref state.Right, state.Left, op._afterMs, op._beforeMs, _matchRight, op._join.EmitsUnmatchedRight ? _rightOnly : null, right: true);
+                OnEvent(item, key, state, ref state.Right, state.Left, _op._afterMs, _op._beforeMs, _matchRight, _op._join.EmitsUnmatchedRight ? _rightOnly : null, right: true);
             }
         }
 
@@ -191,7 +220,7 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
                     }
                     catch (Exception e)
                     {
-                        Fail(op._operatorName, item.Origin, e);
+                        Fail(_op._operatorName, item.Origin, e);
                         return;
                     }
                     other.Matched = true;
@@ -203,8 +232,8 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
                     }
                 }
             }
-            var buffered = new BufferedEvent<TThis>(item.Timestamp, item.Value, item.Origin, matched);
-            long expiry = Saturating(Saturating(item.Timestamp, lookAhead), op._graceMs);
+            var buffered = new BufferedEvent<TThis>(item.Timestamp, item.Value, item.Origin, matched, _sequence);
+            long expiry = Expiry(item.Timestamp, lookAhead);
             if (expiry <= _watermark)
             {
                 // Only with a negative look-ahead (an interval bound below zero): no event still to
@@ -221,6 +250,34 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
             CountBuffered(+1);
         }
 
+        /// <summary>When an event at <paramref name="timestamp"/> that may match events up to <paramref name="lookAhead"/> after it is final.</summary>
+        private long Expiry(long timestamp, long lookAhead) => Saturating(Saturating(timestamp, lookAhead), _op._graceMs);
+
+        /// <summary>After a restore: queues the expiry of every restored event, as it was queued when the event arrived.</summary>
+        private void QueueRestoredEvents()
+        {
+            foreach (var (key, state) in _keys.Entries)
+            {
+                CountKeys(+1);
+                QueueRestored(key, state.Left, _op._afterMs, right: false);
+                QueueRestored(key, state.Right, _op._beforeMs, right: true);
+            }
+        }
+
+        private void QueueRestored<T>(TKey key, TimeOrderedBuffer<T>? buffer, long lookAhead, bool right)
+        {
+            if (buffer is null)
+            {
+                return;
+            }
+            foreach (ref readonly var item in buffer.Items)
+            {
+                _expiries.Enqueue((key, right), (Expiry(item.Timestamp, lookAhead), item.Sequence));
+                _sequence = Math.Max(_sequence, item.Sequence + 1);
+                CountBuffered(+1);
+            }
+        }
+
         protected override void OnWatermark(long watermark)
         {
             _watermark = watermark;
@@ -234,15 +291,15 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
                 _outputWatermark = output;
                 ForwardOnNext(StreamItem<TResult>.Watermark(output));
             }
-            op._lateLeft.OnNext(StreamItem<LateEvent<TLeft>>.Watermark(watermark));
-            op._lateRight.OnNext(StreamItem<LateEvent<TRight>>.Watermark(watermark));
+            _op._lateLeft.OnNext(StreamItem<LateEvent<TLeft>>.Watermark(watermark));
+            _op._lateRight.OnNext(StreamItem<LateEvent<TRight>>.Watermark(watermark));
         }
 
         protected override void OnBarrier(long checkpointId)
         {
             base.OnBarrier(checkpointId);
-            op._lateLeft.OnNext(StreamItem<LateEvent<TLeft>>.Barrier(checkpointId));
-            op._lateRight.OnNext(StreamItem<LateEvent<TRight>>.Barrier(checkpointId));
+            _op._lateLeft.OnNext(StreamItem<LateEvent<TLeft>>.Barrier(checkpointId));
+            _op._lateRight.OnNext(StreamItem<LateEvent<TRight>>.Barrier(checkpointId));
         }
 
         protected override void OnCompleted()
@@ -252,17 +309,17 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
             {
                 return;
             }
-            op._lateLeft.OnCompleted();
-            op._lateRight.OnCompleted();
+            _op._lateLeft.OnCompleted();
+            _op._lateRight.OnCompleted();
             base.OnCompleted();
         }
 
         private bool IsLate(long timestamp) =>
-            _watermark != long.MinValue && timestamp <= Saturating(_watermark, -op._graceMs);
+            _watermark != long.MinValue && timestamp <= Saturating(_watermark, -_op._graceMs);
 
         private StreamItem<LateEvent<T>> Late<T>(in StreamItem<T> item, string side)
         {
-            string reason = $"{side} event at {item.Timestamp} is later than the join's grace: watermark {_watermark} ≥ {item.Timestamp} + grace ({op._graceMs} ms)";
+            string reason = $"{side} event at {item.Timestamp} is later than the join's grace: watermark {_watermark} ≥ {item.Timestamp} + grace ({_op._graceMs} ms)";
             return StreamItem<LateEvent<T>>.Event(new LateEvent<T>(item.Value, item.Timestamp, item.Origin, reason), item.Timestamp, item.Origin);
         }
 
@@ -292,11 +349,15 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
             while (_expiries.TryPeek(out var entry, out var priority) && priority.Expiry <= watermark)
             {
                 _expiries.Dequeue();
-                var state = _keys.TryGet(entry.Key, out var found) ? found : throw new InvalidOperationException("an expiry names a key with no join state");
+                var state = _keys.GetOrAdd(entry.Key, out bool added); // GetOrAdd: the state changes
+                if (added)
+                {
+                    throw new InvalidOperationException("an expiry names a key with no join state");
+                }
                 if (entry.Right)
                 {
                     var expired = state.Right!.RemoveOldest();
-                    if (!expired.Matched && op._join.EmitsUnmatchedRight)
+                    if (!expired.Matched && _op._join.EmitsUnmatchedRight)
                     {
                         EmitOnly(expired, _rightOnly);
                     }
@@ -304,7 +365,7 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
                 else
                 {
                     var expired = state.Left!.RemoveOldest();
-                    if (!expired.Matched && op._join.EmitsUnmatchedLeft)
+                    if (!expired.Matched && _op._join.EmitsUnmatchedLeft)
                     {
                         EmitOnly(expired, _leftOnly);
                     }
@@ -329,7 +390,7 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
             }
             catch (Exception e)
             {
-                Fail(op._operatorName, unmatched.Origin, e);
+                Fail(_op._operatorName, unmatched.Origin, e);
                 return;
             }
             ForwardOnNext(StreamItem<TResult>.Event(result, unmatched.Timestamp, unmatched.Origin));
@@ -337,7 +398,7 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
 
         private void CountBuffered(int delta)
         {
-            if (op._gauge is { } gauge)
+            if (_op._gauge is { } gauge)
             {
                 gauge.BufferedEvents += delta;
             }
@@ -345,7 +406,7 @@ internal sealed class TimeBoundedJoinOperator<TKey, TLeft, TRight, TResult, TJoi
 
         private void CountKeys(int delta)
         {
-            if (op._gauge is { } gauge)
+            if (_op._gauge is { } gauge)
             {
                 gauge.Keys += delta;
             }

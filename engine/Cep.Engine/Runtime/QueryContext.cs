@@ -86,27 +86,50 @@ public sealed class QueryContext
     /// state when it has one, else in memory.
     /// </summary>
     internal static IWindowStore<TKey, TValue> WindowStore<TKey, TValue>()
+        where TKey : notnull =>
+        Checkpointed("window", static name => new PersistentWindowStore<TKey, TValue>(name, StateSerde.For<TKey>(), StateSerde.For<TValue>()))
+        ?? (IWindowStore<TKey, TValue>)new InMemoryWindowStore<TKey, TValue>();
+
+    /// <summary>
+    /// A session store for an operator built now: checkpointed in the running definition's task
+    /// state when it has one, else in memory.
+    /// </summary>
+    internal static ISessionStore<TKey, TValue> SessionStore<TKey, TValue>()
+        where TKey : notnull =>
+        Checkpointed("session", static name => new PersistentSessionStore<TKey, TValue>(name, StateSerde.For<TKey>(), StateSerde.For<TValue>()))
+        ?? (ISessionStore<TKey, TValue>)new InMemorySessionStore<TKey, TValue>();
+
+    /// <summary>
+    /// A key-value store for an operator built now, holding <paramref name="kind"/> (which names
+    /// its column family): checkpointed in the running definition's task state when it has one,
+    /// its values written and read back by <paramref name="writeValue"/> and
+    /// <paramref name="readValue"/>, else in memory. <paramref name="restored"/> runs once the
+    /// store is restored (before the first event), for state the operator derives from it.
+    /// </summary>
+    internal static IKeyValueStore<TKey, TValue> KeyValueStore<TKey, TValue>(string kind, Action<StateWriter, TValue> writeValue, Func<StateReader, TValue> readValue, Action? restored = null)
+        where TKey : notnull =>
+        Checkpointed(kind, name => new PersistentKeyValueStore<TKey, TValue>(name, kind, StateSerde.For<TKey>(), writeValue, readValue, restored))
+        ?? (IKeyValueStore<TKey, TValue>)new InMemoryKeyValueStore<TKey, TValue>();
+
+    /// <summary>A key-value store of plain values (written with <see cref="StateSerde.For{T}"/>) for an operator built now; see the overload.</summary>
+    internal static IKeyValueStore<TKey, TValue> KeyValueStore<TKey, TValue>(string kind)
         where TKey : notnull
+    {
+        var serde = StateSerde.For<TValue>();
+        return KeyValueStore<TKey, TValue>(kind, (writer, value) => writer.Write(value, serde), reader => reader.Read(serde));
+    }
+
+    /// <summary>A store <paramref name="create"/> makes under the next name of <paramref name="kind"/>, registered in the running definition's task state; null when it has none (the caller keeps the state in memory).</summary>
+    private static TStore? Checkpointed<TStore>(string kind, Func<string, TStore> create)
+        where TStore : class, ICheckpointed
     {
         if (_current?.State is not { } state)
         {
-            return new InMemoryWindowStore<TKey, TValue>();
+            return null;
         }
-        var store = new PersistentWindowStore<TKey, TValue>(state.NextName("window"), StateSerde.For<TKey>(), StateSerde.For<TValue>());
+        var store = create(state.NextName(kind));
         state.Register(store);
         return store;
-    }
-
-    /// <summary>
-    /// Called by operators whose state is not checkpointed yet: with checkpointing on, building
-    /// one is an error (a restore would silently lose its state), naming the operator.
-    /// </summary>
-    internal static void RequireNoCheckpoints(string operatorName)
-    {
-        if (_current is { State: not null } context)
-        {
-            throw new NotSupportedException($"query '{context.QueryName}': the {operatorName} operator does not checkpoint its state yet; run the query without QueryOptions.StateDirectory");
-        }
     }
 
     internal static QueryContext Current => _current

@@ -116,7 +116,10 @@ public sealed class InMemorySessionStore<TKey, TValue> : ISessionStore<TKey, TVa
         }
     }
 
-    public void ForgetClosed(long maxEnd)
+    public void ForgetClosed(long maxEnd) => ForgetClosed(maxEnd, forgotten: null);
+
+    /// <summary><see cref="ForgetClosed(long)"/>, appending the keys forgotten to <paramref name="forgotten"/>.</summary>
+    internal void ForgetClosed(long maxEnd, List<TKey>? forgotten)
     {
         while (_closedKeys.TryPeek(out var key, out long end) && end <= maxEnd)
         {
@@ -125,7 +128,42 @@ public sealed class InMemorySessionStore<TKey, TValue> : ISessionStore<TKey, TVa
             if (_keys.TryGetValue(key, out var sessions) && sessions.Open.Count == 0 && sessions.LastClosedEnd == end)
             {
                 _keys.Remove(key);
+                forgotten?.Add(key);
             }
+        }
+    }
+
+    /// <summary>What the store holds for <paramref name="key"/> (its open sessions in start order, its last closed End); false when nothing.</summary>
+    internal bool TryGetKey(TKey key, out IReadOnlyList<Session<TValue>> open, out long lastClosedEnd)
+    {
+        if (_keys.TryGetValue(key, out var sessions))
+        {
+            (open, lastClosedEnd) = (sessions.Open, sessions.LastClosedEnd);
+            return true;
+        }
+        (open, lastClosedEnd) = ([], long.MinValue);
+        return false;
+    }
+
+    /// <summary>
+    /// Puts back what <see cref="TryGetKey"/> returned for a key (restoring a checkpoint), with
+    /// the sessions' ids: new sessions get greater ids than every restored one, as they would
+    /// have, and only the order of ids matters (it breaks ties between equal Ends).
+    /// </summary>
+    internal void RestoreKey(TKey key, IEnumerable<Session<TValue>> open, long lastClosedEnd)
+    {
+        var sessions = new KeySessions { LastClosedEnd = lastClosedEnd };
+        _keys.Add(key, sessions);
+        foreach (var session in open)
+        {
+            sessions.Open.Add(session);
+            _byEnd.Enqueue((key, session.Id), (session.End, session.Id));
+            _nextId = Math.Max(_nextId, session.Id);
+            SessionCount++;
+        }
+        if (sessions.Open.Count == 0)
+        {
+            _closedKeys.Enqueue(key, lastClosedEnd);
         }
     }
 

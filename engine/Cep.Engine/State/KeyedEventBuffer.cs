@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Cep.Engine.Serdes;
 
 namespace Cep.Engine.State;
 
@@ -8,9 +9,12 @@ namespace Cep.Engine.State;
 /// <see cref="Prune"/> once too old to matter. The events live in a key-value store (one
 /// time-ordered list per key), so they are state like any other; a heap of keys by (a lower
 /// bound of) their oldest event time finds the keys to prune without visiting every key. The
-/// heap is derived from the store: a buffer built over a store that already holds events
-/// (restored state) queues its keys at once. A key whose events are all pruned is removed
-/// from the store. Owned by one task.
+/// heap is derived from the store: it holds one entry per key of the store, so when it is
+/// empty while the store is not, the store came back with events (restored state, which may
+/// arrive after this buffer was built) and the keys are queued then. A key whose events are
+/// all pruned is removed from the store. Every change goes through the store's
+/// <see cref="IKeyValueStore{TKey, TValue}.GetOrAdd"/>, so a persistent store sees it.
+/// Owned by one task.
 /// </summary>
 internal sealed class KeyedEventBuffer<TKey, T>
     where TKey : notnull
@@ -24,17 +28,19 @@ internal sealed class KeyedEventBuffer<TKey, T>
     public KeyedEventBuffer(IKeyValueStore<TKey, List<StreamItem<T>>> events)
     {
         _events = events;
-        foreach (var (key, held) in events.Entries)
-        {
-            _byOldest.Enqueue(key, held[0].Timestamp);
-        }
     }
+
+    /// <summary>How a key's events are checkpointed (value, time, origin of each, in order).</summary>
+    public static void Write(StateWriter writer, List<StreamItem<T>> events) => writer.WriteEvents(events, StateSerde.For<T>());
+
+    public static List<StreamItem<T>> Read(StateReader reader) => reader.ReadEvents(StateSerde.For<T>());
 
     public int KeyCount => _events.Count;
 
     /// <summary>Adds an event after those of equal or earlier time; returns the key's events, in time order.</summary>
     public List<StreamItem<T>> Insert(TKey key, in StreamItem<T> item)
     {
+        QueueRestoredKeys();
         ref var events = ref _events.GetOrAdd(key, out bool added);
         if (added)
         {
@@ -55,11 +61,12 @@ internal sealed class KeyedEventBuffer<TKey, T>
     /// <summary>Drops every event with time ≤ <paramref name="maxTimestamp"/>.</summary>
     public void Prune(long maxTimestamp)
     {
+        QueueRestoredKeys();
         while (_byOldest.TryPeek(out var key, out long oldest) && oldest <= maxTimestamp)
         {
             _byOldest.Dequeue();
-            _events.TryGet(key, out var events);
-            events!.RemoveRange(0, UpperBound(events, maxTimestamp));
+            var events = _events.GetOrAdd(key, out _);
+            events.RemoveRange(0, UpperBound(events, maxTimestamp));
             if (events.Count == 0)
             {
                 _events.Remove(key);
@@ -67,6 +74,17 @@ internal sealed class KeyedEventBuffer<TKey, T>
             else
             {
                 _byOldest.Enqueue(key, events[0].Timestamp);
+            }
+        }
+    }
+
+    private void QueueRestoredKeys()
+    {
+        if (_byOldest.Count == 0 && _events.Count > 0)
+        {
+            foreach (var (key, held) in _events.Entries)
+            {
+                _byOldest.Enqueue(key, held[0].Timestamp);
             }
         }
     }

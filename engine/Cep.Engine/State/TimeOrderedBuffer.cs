@@ -1,3 +1,5 @@
+using Cep.Engine.Serdes;
+
 namespace Cep.Engine.State;
 
 /// <summary>
@@ -69,6 +71,32 @@ internal sealed class TimeOrderedBuffer<T>
             }
         }
         return low - _head;
+    }
+
+    /// <summary>How a buffer is checkpointed: its count (0 for none), then each event oldest first, with its matched flag and sequence.</summary>
+    public static void Write(StateWriter writer, TimeOrderedBuffer<T>? buffer)
+    {
+        var items = buffer is null ? Span<BufferedEvent<T>>.Empty : buffer.Items;
+        writer.Write(items.Length);
+        foreach (ref readonly var item in items)
+        {
+            writer.WriteEvent(item.Timestamp, item.Value, item.Origin, StateSerde.For<T>());
+            writer.Write(item.Matched);
+            writer.Write(item.Sequence);
+        }
+    }
+
+    /// <summary>A buffer <see cref="Write"/> wrote; null when it was empty.</summary>
+    public static TimeOrderedBuffer<T>? Read(StateReader reader)
+    {
+        int count = reader.ReadInt32();
+        var buffer = count == 0 ? null : new TimeOrderedBuffer<T>();
+        for (int i = 0; i < count; i++)
+        {
+            var item = reader.ReadEvent(StateSerde.For<T>());
+            buffer!.Insert(new BufferedEvent<T>(item.Timestamp, item.Value, item.Origin, matched: reader.ReadBoolean(), sequence: reader.ReadInt64()));
+        }
+        return buffer;
     }
 
     private void MakeRoom()

@@ -1,6 +1,5 @@
 using Cep.Engine.Aggregates;
 using Cep.Engine.Operators;
-using Cep.Engine.State;
 
 namespace Cep.Engine.Windows;
 
@@ -63,5 +62,5 @@ public sealed record SessionWindows : IWindowDefinition
 
     IObservable<StreamItem<WindowResult<TKey, TOut>>> IWindowDefinition.Aggregate<TKey, TIn, TAcc, TOut, TAgg>(
         IObservable<StreamItem<TIn>> source, Func<TIn, TKey> keySelector, TAgg aggregator, IObserver<StreamItem<LateEvent<TIn>>> lateOutput) =>
-        new SessionWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(source, keySelector, this, aggregator, static () => new InMemorySessionStore<TKey, TAcc>(), lateOutput);
+        new SessionWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(source, keySelector, this, aggregator, static () => Runtime.QueryContext.SessionStore<TKey, TAcc>(), lateOutput);
 }

@@ -63,5 +63,6 @@ public sealed record SlidingWindows : IWindowDefinition
 
     IObservable<StreamItem<WindowResult<TKey, TOut>>> IWindowDefinition.Aggregate<TKey, TIn, TAcc, TOut, TAgg>(
         IObservable<StreamItem<TIn>> source, Func<TIn, TKey> keySelector, TAgg aggregator, IObserver<StreamItem<LateEvent<TIn>>> lateOutput) =>
-        new SlidingWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(source, keySelector, this, aggregator, static () => new InMemoryWindowStore<TKey, TAcc>(), static () => new InMemoryKeyValueStore<TKey, List<StreamItem<TIn>>>(), lateOutput);
+        new SlidingWindowOperator<TKey, TIn, TAcc, TOut, TAgg>(source, keySelector, this, aggregator, static () => Runtime.QueryContext.WindowStore<TKey, TAcc>(),
+            static () => Runtime.QueryContext.KeyValueStore<TKey, List<StreamItem<TIn>>>("events", KeyedEventBuffer<TKey, TIn>.Write, KeyedEventBuffer<TKey, TIn>.Read), lateOutput);
 }
