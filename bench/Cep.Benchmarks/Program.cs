@@ -10,6 +10,7 @@ IScenario[] scenarios =
     new Cep.Benchmarks.Nexmark.NexmarkScenario("q3"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q5"),
     new Cep.Benchmarks.Nexmark.NexmarkScenario("q7"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q8"),
     new Cep.Benchmarks.State.CheckpointScenario(), new Cep.Benchmarks.State.StateStoreScenario(),
+    new Cep.Benchmarks.State.CheckpointGraphScenario(checkpointed: true), new Cep.Benchmarks.State.CheckpointGraphScenario(checkpointed: false),
 ];
 
 bool quick = args.Contains("--quick");

@@ -19,9 +19,6 @@ namespace Cep.Benchmarks.State;
 internal sealed class CheckpointScenario : IScenario
 {
     private const int StateKeys = 1_000_000;
-    private const int GraphKeys = 10_000;
-    private const int EventsPerMs = 100;
-    private const int Rounds = 3;
 
     public string Name => "checkpoint";
 
@@ -30,23 +27,18 @@ internal sealed class CheckpointScenario : IScenario
     public Task<ScenarioResult> RunAsync(bool quick)
     {
         var (full, incremental, restore) = MeasureCheckpointAndRestore();
-        long events = quick ? 60_000_000 : 300_000_000;
-        RunGraph(events / 10, checkpointed: false); // warm-up
-        var plain = new List<MetricSet>();
-        var checkpointed = new List<MetricSet>();
-        for (int round = 0; round < Rounds; round++)
-        {
-            plain.Add(RunGraph(events, checkpointed: false));
-            checkpointed.Add(RunGraph(events, checkpointed: true));
-        }
-        var ours = Results.Median(checkpointed, "events_per_s_per_core");
-        var peer = Results.Median(plain, "events_per_s_per_core");
+        // Each graph runs in a process of its own: in one process, tiered PGO specialises the
+        // window operator for whichever store it meets first, and the other runs ~10 % slower
+        // whichever it is (measured both ways), which would be a benchmark artefact, not a cost.
+        var ours = CheckpointGraphScenario.RunInChildProcess(checkpointed: true, quick);
+        var peer = CheckpointGraphScenario.RunInChildProcess(checkpointed: false, quick);
+        long events = (long)ours["events"];
         ours.Add("checkpoint_1m_keys_full_ms", full)
             .Add("checkpoint_1m_keys_10pct_changed_ms", incremental)
             .Add("restore_1m_keys_ms", restore);
         return Task.FromResult(new ScenarioResult(
             Name,
-            $"state: {StateKeys:N0} keys (int → long) in one window; graph: {Rounds} rounds (median) of {events:N0} events, {GraphKeys:N0} keys, tumbling 1 s count, a checkpoint every second; one thread",
+            $"state: {StateKeys:N0} keys (int → long) in one window; graph: {CheckpointGraphScenario.Rounds} rounds (median) of {events:N0} events, {CheckpointGraphScenario.Keys:N0} keys, tumbling 1 s count, a checkpoint every second; one thread, each graph in its own process",
             ours,
             "events_per_s_per_core",
             0,
@@ -103,80 +95,5 @@ internal sealed class CheckpointScenario : IScenario
         var watch = Stopwatch.StartNew();
         action();
         return watch.Elapsed.TotalMilliseconds;
-    }
-
-    /// <summary>
-    /// Builds the graph inside a task's query context (with task state when <paramref name="checkpointed"/>)
-    /// and pushes <paramref name="events"/> events made on the fly (key by a multiplicative hash of
-    /// the event number, 100 per ms of event time, a watermark every 1000), checkpointing every
-    /// second of wall time.
-    /// </summary>
-    private static MetricSet RunGraph(long events, bool checkpointed)
-    {
-        using var directory = new TempDirectory("checkpoint-graph");
-        using var topics = TopicStore.Open(Path.Combine(directory.Path, "log"));
-        var options = new QueryOptions { StateDirectory = checkpointed ? Path.Combine(directory.Path, "state") : null };
-        var context = new QueryContext("bench", 0, new EmbeddedTopicLog(topics), options);
-        var source = new PushSource<StreamItem<Click>>();
-        long results = 0;
-        IDisposable subscription;
-        using (context.Enter())
-        {
-            subscription = Streams.FromItems(source)
-                .KeyBy(c => c.Key)
-                .Window(TimeWindows.Tumbling(TimeSpan.FromSeconds(1)))
-                .Count()
-                .Subscribe(new CountingObserver<StreamItem<WindowResult<int, long>>>(() => results++));
-        }
-        context.State?.Restore();
-        GC.Collect();
-        int checkpoints = 0;
-        var watch = CpuWatch.Start();
-        var clock = Stopwatch.StartNew();
-        var observer = source.Observer;
-        for (long i = 0; i < events; i++)
-        {
-            long time = i / EventsPerMs;
-            observer.OnNext(StreamItem<Click>.Event(new Click((int)((ulong)(i * 2654435761L) % GraphKeys), time), time));
-            if ((i + 1) % 1000 == 0)
-            {
-                observer.OnNext(StreamItem<Click>.Watermark(time - 1));
-                if (context.State is { } state && (i + 1) % 100_000 == 0 && clock.ElapsedMilliseconds >= 1000)
-                {
-                    state.Checkpoint();
-                    checkpoints++;
-                    clock.Restart();
-                }
-            }
-        }
-        observer.OnCompleted();
-        var (wall, cpu) = watch.Elapsed();
-        subscription.Dispose();
-        context.State?.Dispose();
-        return new MetricSet()
-            .Add("events_per_s_per_core", events / wall.TotalSeconds)
-            .Add("events", events)
-            .Add("results", results)
-            .Add("checkpoints", checkpoints)
-            .Add("elapsed_s", wall.TotalSeconds)
-            .Add("cpu_cores_used", cpu / wall);
-    }
-
-    /// <summary>Counts the events it sees.</summary>
-    private sealed class CountingObserver<T>(Action onEvent) : IObserver<T>
-    {
-        public void OnNext(T value)
-        {
-            if (value is StreamItem<WindowResult<int, long>> { IsEvent: true })
-            {
-                onEvent();
-            }
-        }
-
-        public void OnError(Exception error) => throw error;
-
-        public void OnCompleted()
-        {
-        }
     }
 }
