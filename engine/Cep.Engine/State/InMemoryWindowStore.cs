@@ -12,7 +12,7 @@ public sealed class InMemoryWindowStore<TKey, TValue> : IWindowStore<TKey, TValu
     where TKey : notnull
 {
     private readonly Dictionary<long, Dictionary<TKey, TValue>> _windows = [];
-    private readonly SortedSet<long> _starts = [];
+    private readonly WindowStarts _starts = new();
     private readonly IEqualityComparer<TKey>? _comparer;
     private long _lastStart = long.MinValue;
     private Dictionary<TKey, TValue>? _lastWindow;
@@ -53,16 +53,7 @@ public sealed class InMemoryWindowStore<TKey, TValue> : IWindowStore<TKey, TValu
         return ref CollectionsMarshal.GetValueRefOrNullRef(window, key);
     }
 
-    public bool TryGetOldestWindow(out long windowStart)
-    {
-        if (_starts.Count == 0)
-        {
-            windowStart = 0;
-            return false;
-        }
-        windowStart = _starts.Min;
-        return true;
-    }
+    public bool TryGetOldestWindow(out long windowStart) => _starts.TryGetOldest(out windowStart);
 
     public IEnumerable<KeyValuePair<TKey, TValue>> Entries(long windowStart) =>
         _windows.TryGetValue(windowStart, out var window) ? window : [];

@@ -40,7 +40,7 @@ internal sealed class PersistentWindowStore<TKey, TValue>(string storeName, ISer
     private const ulong SignBit = 1UL << 63;
 
     private readonly Dictionary<long, Window> _windows = [];
-    private readonly SortedSet<long> _starts = [];
+    private readonly WindowStarts _starts = new();
     private readonly List<Window> _changed = [];
     private readonly List<long> _removed = [];
     private readonly ArrayBufferWriter<byte> _scratch = new();
@@ -77,16 +77,7 @@ internal sealed class PersistentWindowStore<TKey, TValue>(string storeName, ISer
         return ref value!;
     }
 
-    public bool TryGetOldestWindow(out long windowStart)
-    {
-        if (_starts.Count == 0)
-        {
-            windowStart = 0;
-            return false;
-        }
-        windowStart = _starts.Min;
-        return true;
-    }
+    public bool TryGetOldestWindow(out long windowStart) => _starts.TryGetOldest(out windowStart);
 
     public IEnumerable<KeyValuePair<TKey, TValue>> Entries(long windowStart) =>
         _windows.TryGetValue(windowStart, out var window) ? window.Values : [];
