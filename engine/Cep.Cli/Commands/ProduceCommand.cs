@@ -115,7 +115,7 @@ internal static class ProduceCommand
     }
 
     /// <summary>Per-partition batch builders, the appends in flight, and the count acknowledged.</summary>
-    private sealed class Producer(TopicStore store, string topic, int partitionCount)
+    internal sealed class Producer(TopicStore store, string topic, int partitionCount)
     {
         private readonly RecordBatchBuilder?[] _builders = new RecordBatchBuilder?[partitionCount];
         private readonly Queue<Task<AppendResult>> _inFlight = new();

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cep.Engine.Runtime;
+using Cep.Storage.Topics;
 
 namespace Cep.Cli.Commands;
 
@@ -9,7 +10,10 @@ namespace Cep.Cli.Commands;
 /// with <c>--exit-when-caught-up</c>, until every input is read to the end it had at start and
 /// the windows have closed. State and checkpoints live under <c>--state</c> (default
 /// <c>&lt;data&gt;/state</c>): a second run of the same query resumes from its last checkpoint,
-/// and its outputs are written exactly once.
+/// and its outputs are written exactly once. Every record the query writes is printed as
+/// <c>topic TAB [key TAB] value</c> (unless <c>--quiet</c>); <c>--input TOPIC=FILE</c> first
+/// appends each line of FILE to TOPIC (created with one partition if missing), the quickest
+/// way to try a query on sample data. Output topics that do not exist are created.
 /// </summary>
 internal static class RunCommand
 {
@@ -19,23 +23,65 @@ internal static class RunCommand
         var state = new Option<string?>("--state") { Description = "State directory (default: <data>/state)" };
         var exit = new Option<bool>("--exit-when-caught-up") { Description = "Stop once every input is read to its current end and the windows have flushed" };
         var interval = new Option<double>("--checkpoint-interval") { Description = "Seconds between checkpoints", DefaultValueFactory = _ => 10 };
+        var inputs = new Option<string[]>("--input") { Description = "TOPIC=FILE: append each line of FILE to TOPIC first (repeatable)", AllowMultipleArgumentsPerToken = false };
+        var quiet = new Option<bool>("--quiet") { Description = "Do not print the records the query writes" };
         var command = new Command("run", "Run a query script until stopped (or until caught up)")
         {
-            file, QueryHost.NameOption, state, exit, interval,
+            file, QueryHost.NameOption, state, exit, interval, inputs, quiet,
         };
+        command.Validators.Add(result =>
+        {
+            foreach (string input in result.GetValue(inputs) ?? [])
+            {
+                if (input.IndexOf('=') is <= 0 || input.EndsWith('='))
+                {
+                    result.AddError($"--input {input}: expected TOPIC=FILE");
+                }
+            }
+        });
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, store => QueryHost.RunScriptAsync(parse, parse.GetValue(file)!, async (script, logging) =>
         {
             var options = new QueryOptions
             {
                 StopAtEnd = parse.GetValue(exit),
+                CreateMissingOutputs = true,
                 StateDirectory = parse.GetValue(state) ?? Path.Combine(parse.GetValue(CliContext.DataOption)!, "state"),
                 CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
                 LoggerFactory = logging,
             };
+            foreach (string input in parse.GetValue(inputs) ?? [])
+            {
+                await AppendLinesAsync(store, input[..input.IndexOf('=')], input[(input.IndexOf('=') + 1)..]);
+            }
             using var cts = CliContext.CancelOnSignal(ct);
             string name = parse.GetValue(QueryHost.NameOption) ?? script.Name;
-            await QueryRunner.RunAsync(name, script.Define, QueryHost.Log(store), options, cts.Token);
+            ITopicLog log = parse.GetValue(quiet) ? QueryHost.Log(store) : new PrintingTopicLog(QueryHost.Log(store), Console.Out);
+            await QueryRunner.RunAsync(name, script.Define, log, options, cts.Token);
         })));
         return command;
+    }
+
+    private static async Task AppendLinesAsync(TopicStore store, string topic, string file)
+    {
+        if (!File.Exists(file))
+        {
+            throw new FileNotFoundException($"--input {topic}={file}: no such file", file);
+        }
+        if (!store.ListTopics().Contains(topic))
+        {
+            store.CreateTopic(topic, 1);
+        }
+        var producer = new ProduceCommand.Producer(store, topic, store.PartitionCount(topic));
+        long lineNumber = 0;
+        int sticky = 0;
+        foreach (string line in File.ReadLines(file))
+        {
+            if (line.Length > 0)
+            {
+                sticky = await producer.AddAsync(line, ++lineNumber, null, null, sticky);
+            }
+        }
+        await producer.CompleteAsync();
+        await Console.Error.WriteLineAsync($"appended {producer.Acknowledged} records from {file} to {topic}");
     }
 }

@@ -157,6 +157,9 @@ public sealed class QueryContext
         if (!carryWatermarks && Options.OutputTopic is { } replacement)
         {
             topic = replacement;
+        }
+        if (!carryWatermarks && (Options.OutputTopic is not null || Options.CreateMissingOutputs))
+        {
             _log.EnsureTopic(topic, _inputs.Count > 0 ? _log.PartitionCount(_inputs[0].Cursor.Topic) : 1);
         }
         var output = new TopicOutput<T, TKey>(BatchesFor(topic), Partition, valueSerde, keySelector, keySerde, carryWatermarks);

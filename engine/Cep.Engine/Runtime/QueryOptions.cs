@@ -46,6 +46,9 @@ public sealed record QueryOptions
     /// <summary>…or the first record at or after this time (the partition's end when none is); neither: offset 0.</summary>
     public DateTimeOffset? StartTime { get; init; }
 
+    /// <summary>Create an output topic that does not exist (with the partition count of the query's first input) instead of failing; <c>cep run</c> does.</summary>
+    public bool CreateMissingOutputs { get; init; }
+
     /// <summary>Every <c>To(...)</c> writes to this topic instead of its own: a replay of a query's history into a new topic.</summary>
     public string? OutputTopic { get; init; }
 
