@@ -34,6 +34,67 @@ public sealed class ExampleTests
     }
 
     [Fact]
+    public async Task The_sensor_example_averages_each_minute_every_30_seconds_and_alerts_above_80() =>
+        Assert.Equal(
+            [
+                "alerts\tboiler too hot: 86.0 °C on average from 10:01:00 to 10:02:00",
+                "alerts\tboiler too hot: 83.5 °C on average from 10:01:30 to 10:02:30",
+                "averages\tboiler 09:59:30-10:00:30 71.0",
+                "averages\tfreezer 09:59:30-10:00:30 -18.0",
+                "averages\tboiler 10:00:00-10:01:00 73.0",
+                "averages\tfreezer 10:00:00-10:01:00 -17.8",
+                "averages\tboiler 10:00:30-10:01:30 79.5",
+                "averages\tfreezer 10:00:30-10:01:30 -17.5",
+                "averages\tboiler 10:01:00-10:02:00 86.0",
+                "averages\tfreezer 10:01:00-10:02:00 -17.0",
+                "averages\tboiler 10:01:30-10:02:30 83.5",
+                "averages\tfreezer 10:01:30-10:02:30 -18.5",
+                "averages\tboiler 10:02:00-10:03:00 79.0",
+                "averages\tfreezer 10:02:00-10:03:00 -18.5",
+            ],
+            await RunExampleAsync("sensors", "readings"));
+
+    [Fact]
+    public async Task The_session_example_splits_each_users_clicks_at_five_minute_pauses() =>
+        Assert.Equal(
+            [
+                "sessions\tbo: 2 clicks from 12:02:00 to 12:03:00",
+                "sessions\tana: 3 clicks from 12:00:00 to 12:04:00",
+                "sessions\tana: 2 clicks from 12:12:00 to 12:13:10",
+                "sessions\tbo: 1 clicks from 12:20:00 to 12:20:00",
+                "sessions\tcy: 1 clicks from 12:30:00 to 12:30:00",
+            ],
+            await RunExampleAsync("sessions", "clicks"));
+
+    [Fact]
+    public async Task The_v_shape_example_finds_the_dip_and_recovery_written_as_match_recognize() =>
+        // INIT dips and recovers too, but a tick in between is neither lower nor above the start, and the recovery is 19 minutes later.
+        Assert.Equal(["v-shapes\tACME: 100.0 down to 97.0 and back up to 101.0 at 14:03"], await RunExampleAsync("v-shape", "ticks"));
+
+    [Fact]
+    public async Task The_auction_example_gives_the_highest_bid_per_auction_per_10_seconds_and_the_busy_auctions() =>
+        Assert.Equal(
+            [
+                "highest-bids\tauction 1001: highest bid 160 in 16:00:00+10s",
+                "highest-bids\tauction 1002: highest bid 40 in 16:00:00+10s",
+                "highest-bids\tauction 1002: highest bid 50 in 16:00:10+10s",
+                "highest-bids\tauction 1003: highest bid 300 in 16:00:10+10s",
+                "highest-bids\tauction 1003: highest bid 310 in 16:00:20+10s",
+                "hot-auctions\tauction 1001: 3 bidders in 16:00:00+10s",
+            ],
+            await RunExampleAsync("auctions", "bids"));
+
+    /// <summary>Runs examples/NAME.csx on examples/data/INPUT.jsonl until caught up; the records it wrote, grouped by topic (each topic's in the order written).</summary>
+    private static async Task<List<string>> RunExampleAsync(string name, string input)
+    {
+        using var data = new TempDirectory();
+        var run = await CepProcess.RunAsync(data.Path, "run", Path.Combine(Repository, "examples", $"{name}.csx"),
+            "--input", $"{input}={Path.Combine(Repository, "examples", "data", $"{input}.jsonl")}", "--exit-when-caught-up");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        return run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).OrderBy(l => l.Split('\t')[0], StringComparer.Ordinal).ToList();
+    }
+
+    [Fact]
     public async Task A_script_that_does_not_compile_is_refused_with_file_line_and_column()
     {
         using var data = new TempDirectory();
