@@ -95,6 +95,26 @@ public sealed class ExampleTests
     }
 
     [Fact]
+    public async Task The_readmes_first_command_runs_the_log_tour_and_every_example_to_its_alerts()
+    {
+        var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        info.ArgumentList.Add(Path.Combine(Repository, "examples", "quickstart.sh"));
+        using var quickstart = System.Diagnostics.Process.Start(info)!;
+        var stdout = quickstart.StandardOutput.ReadToEndAsync();
+        var stderr = quickstart.StandardError.ReadToEndAsync();
+        using var limit = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        await quickstart.WaitForExitAsync(limit.Token);
+        Assert.True(quickstart.ExitCode == 0, await stderr);
+        string output = await stdout;
+        Assert.Contains("ok: 1 topic(s)", output);
+        Assert.Contains("alerts\tcard 4000-0002: 1.00 at 09:00:10, then 740.00 at 09:03:40", output);
+        Assert.Contains("alerts\tboiler too hot: 86.0 °C on average from 10:01:00 to 10:02:00", output);
+        Assert.Contains("sessions\tana: 3 clicks from 12:00:00 to 12:04:00", output);
+        Assert.Contains("v-shapes\tACME: 100.0 down to 97.0 and back up to 101.0 at 14:03", output);
+        Assert.Contains("hot-auctions\tauction 1001: 3 bidders in 16:00:00+10s", output);
+    }
+
+    [Fact]
     public async Task A_script_that_does_not_compile_is_refused_with_file_line_and_column()
     {
         using var data = new TempDirectory();
