@@ -11,4 +11,5 @@ root.Subcommands.Add(ConsumeCommand.Create());
 root.Subcommands.Add(LogCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
+root.Subcommands.Add(DaemonCommand.Create());
 return await root.Parse(args).InvokeAsync();

@@ -3,18 +3,7 @@ namespace Cep.IntegrationTests;
 /// <summary>The examples a newcomer runs first, run the way the README says, with their documented output.</summary>
 public sealed class ExampleTests
 {
-    private static string Repository
-    {
-        get
-        {
-            var directory = new DirectoryInfo(AppContext.BaseDirectory);
-            while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "Cep.sln")))
-            {
-                directory = directory.Parent;
-            }
-            return directory?.FullName ?? throw new InvalidOperationException($"no Cep.sln above {AppContext.BaseDirectory}");
-        }
-    }
+    private static string Repository => RepositoryFiles.Root;
 
     [Fact]
     public async Task The_card_fraud_example_alerts_on_a_tiny_payment_followed_by_a_large_one_within_ten_minutes()

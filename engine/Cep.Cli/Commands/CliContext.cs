@@ -46,7 +46,7 @@ internal static class CliContext
         }
     }
 
-    /// <summary>A token cancelled by Ctrl+C or SIGTERM, so a following consumer stops cleanly (and the log closes cleanly).</summary>
+    /// <summary>A token cancelled by Ctrl+C or SIGTERM, so a following consumer or a running query stops cleanly (queries checkpoint, the log closes cleanly).</summary>
     public static CancellationTokenSource CancelOnSignal(CancellationToken outer)
     {
         var cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
@@ -55,6 +55,18 @@ internal static class CliContext
             e.Cancel = true;
             cts.Cancel();
         };
+        // Kept alive for the process: disposing the registration would restore the default (exit at once).
+        _sigterm ??= System.Runtime.InteropServices.PosixSignalRegistration.Create(System.Runtime.InteropServices.PosixSignal.SIGTERM, context =>
+        {
+            // The first SIGTERM stops gracefully; a second one is not intercepted and ends the process.
+            var stop = Interlocked.Exchange(ref _onSigterm, null);
+            context.Cancel = stop is not null;
+            stop?.Invoke();
+        });
+        _onSigterm = cts.Cancel;
         return cts;
     }
+
+    private static System.Runtime.InteropServices.PosixSignalRegistration? _sigterm;
+    private static Action? _onSigterm;
 }

@@ -41,15 +41,7 @@ internal static class QueryHost
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return 1;
         }
-        using var logging = LoggerFactory.Create(builder => builder
-            .SetMinimumLevel(LogLevel.Information)
-            .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace) // stdout is for results
-            .AddSimpleConsole(console =>
-            {
-                console.SingleLine = true;
-                console.TimestampFormat = "HH:mm:ss ";
-            })
-            .AddFilter("Microsoft", LogLevel.Warning));
+        using var logging = CreateLogging();
         using var loaded = script;
         try
         {
@@ -64,4 +56,15 @@ internal static class QueryHost
     }
 
     public static EmbeddedTopicLog Log(TopicStore store) => new(store);
+
+    /// <summary>Single-line console logs on stderr (stdout is for results), information and up.</summary>
+    public static ILoggerFactory CreateLogging() => LoggerFactory.Create(builder => builder
+        .SetMinimumLevel(LogLevel.Information)
+        .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
+        .AddSimpleConsole(console =>
+        {
+            console.SingleLine = true;
+            console.TimestampFormat = "HH:mm:ss ";
+        })
+        .AddFilter("Microsoft", LogLevel.Warning));
 }

@@ -1,0 +1,113 @@
+using Cep.Engine.Runtime;
+
+namespace Cep.Query;
+
+/// <summary>
+/// The queries a daemon runs: each deployed script compiles (or comes from the compile cache),
+/// runs as one task per input partition with checkpointed state, and is tracked by name.
+/// Deploying a name that runs replaces it (the old one is stopped — checkpointing — and
+/// unloaded first; the new one resumes from that checkpoint when its state has the same
+/// shape). A query that fails stops alone: the others go on, and its status says why.
+/// Stopping cancels the query's tasks, which checkpoint before they end. Thread-safe.
+/// </summary>
+public sealed class QueryManager(ITopicLog log, QueryOptions options, string cacheDirectory) : IAsyncDisposable
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, Deployment> _queries = new(StringComparer.Ordinal);
+
+    /// <summary>Every query deployed since start, by name.</summary>
+    public IReadOnlyList<QueryStatus> List()
+    {
+        lock (_lock)
+        {
+            return _queries.Values.Select(d => d.Status).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+        }
+    }
+
+    public QueryStatus? Get(string name)
+    {
+        lock (_lock)
+        {
+            return _queries.TryGetValue(name, out var deployment) ? deployment.Status : null;
+        }
+    }
+
+    /// <summary>Compiles and starts the script at <paramref name="path"/> as <paramref name="name"/> (default: the file name), replacing a running query of that name.</summary>
+    /// <exception cref="QueryCompilationException">The script does not compile; nothing changed.</exception>
+    public async Task<QueryStatus> DeployAsync(string path, string? name = null)
+    {
+        var script = QueryScript.Load(path, cacheDirectory); // before stopping anything: a broken version replaces nothing
+        name ??= script.Name;
+        await StopAsync(name).ConfigureAwait(false);
+        var deployment = new Deployment(name, script);
+        lock (_lock)
+        {
+            _queries[name] = deployment;
+        }
+        deployment.Start(log, options);
+        return deployment.Status;
+    }
+
+    /// <summary>Stops <paramref name="name"/> (its tasks checkpoint) and unloads its code; false when it is not running.</summary>
+    public async Task<bool> StopAsync(string name)
+    {
+        Deployment? deployment;
+        lock (_lock)
+        {
+            _queries.TryGetValue(name, out deployment);
+        }
+        return deployment is not null && await deployment.StopAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Stops every query (each checkpoints).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        List<Deployment> all;
+        lock (_lock)
+        {
+            all = [.. _queries.Values];
+        }
+        await Task.WhenAll(all.Select(d => d.StopAsync())).ConfigureAwait(false);
+    }
+
+    /// <summary>One run of one script. Owned by the manager; status reads and writes under its own lock.</summary>
+    private sealed class Deployment(string name, QueryScript script)
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private Task _run = Task.CompletedTask;
+        private int _unloaded;
+        private volatile QueryStatus _status = new(name, script.Path, "running", null, DateTimeOffset.UtcNow);
+
+        public QueryStatus Status => _status;
+
+        public void Start(ITopicLog log, QueryOptions options) =>
+            _run = Task.Run(async () =>
+            {
+                try
+                {
+                    await QueryRunner.RunAsync(name, script.Define, log, options, _stop.Token).ConfigureAwait(false);
+                    _status = _status with { State = "completed", Since = DateTimeOffset.UtcNow };
+                }
+                catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+                {
+                    _status = _status with { State = "stopped", Since = DateTimeOffset.UtcNow };
+                }
+                catch (Exception e)
+                {
+                    _status = _status with { State = "failed", Error = e.Message, Since = DateTimeOffset.UtcNow };
+                }
+            });
+
+        public async Task<bool> StopAsync()
+        {
+            bool wasRunning = _status.State == "running";
+            await _stop.CancelAsync().ConfigureAwait(false);
+            await _run.ConfigureAwait(false);
+            if (Interlocked.Exchange(ref _unloaded, 1) == 0)
+            {
+                script.Dispose();
+            }
+            return wasRunning;
+        }
+    }
+}

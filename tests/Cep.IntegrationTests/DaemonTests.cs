@@ -1,0 +1,100 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.Sockets;
+using System.Text.Json;
+
+namespace Cep.IntegrationTests;
+
+/// <summary><c>cep daemon</c> as a real process: scripts deployed from a folder, the admin API through a real HttpClient, a graceful stop, a restart.</summary>
+public sealed class DaemonTests
+{
+    [Fact]
+    public async Task A_daemon_runs_the_scripts_of_its_folder_serves_the_api_stops_gracefully_and_resumes_without_duplicates()
+    {
+        using var data = new TempDirectory();
+        string folder = data.Combine("queries");
+        Directory.CreateDirectory(folder);
+        Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "topics", "create", "payments")).ExitCode);
+        Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "produce", "payments", "--file", RepositoryFiles.Path("examples", "data", "payments.jsonl"))).ExitCode);
+        File.Copy(RepositoryFiles.Path("examples", "fraud.csx"), Path.Combine(folder, "fraud.csx"));
+        string[] alerts =
+        [
+            "card 4000-0002: 1.00 at 09:00:10, then 740.00 at 09:03:40",
+            "card 4000-0007: 1.20 at 09:17:00, then 880.00 at 09:21:30",
+        ];
+
+        for (int run = 0; run < 2; run++)
+        {
+            int port = FreePort();
+            using var daemon = Process.Start(CepProcess.StartInfo(data.Path, "daemon", "--queries", folder, "--http", $"http://127.0.0.1:{port}"))!;
+            var stderr = daemon.StandardError.ReadToEndAsync();
+            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+            await Eventually(async () => await http.GetStringAsync("/health") == "ok");
+            // Both alerts are there — after the restart too, and not twice.
+            await Eventually(async () => (await Values(http, "alerts")).Count == alerts.Length);
+            Assert.Equal(alerts, await Values(http, "alerts"));
+            var queries = await http.GetFromJsonAsync<JsonElement>("/queries");
+            Assert.Equal("fraud", queries[0].GetProperty("name").GetString());
+            Assert.Equal("running", queries[0].GetProperty("state").GetString());
+
+            if (run == 0)
+            {
+                var rejected = await http.PostAsJsonAsync("/queries", new { path = data.Combine("missing.csx") });
+                Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
+                Assert.Contains("no query script at", await rejected.Content.ReadAsStringAsync());
+                Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/queries/nope")).StatusCode);
+            }
+
+            using (var term = Process.Start("kill", ["-TERM", daemon.Id.ToString()]))
+            {
+                await term.WaitForExitAsync();
+            }
+            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            await daemon.WaitForExitAsync(limit.Token);
+            string log = await stderr;
+            Assert.True(daemon.ExitCode == 0, log);
+            Assert.Contains("Stopping: every query checkpoints", log);
+            Assert.Contains(run == 0 ? "running from the start" : "running from checkpoint", log);
+        }
+    }
+
+    private static async Task<List<string>> Values(HttpClient http, string topic)
+    {
+        var response = await http.GetAsync($"/topics/{topic}/records");
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return [];
+        }
+        var records = await response.Content.ReadFromJsonAsync<JsonElement>();
+        return records.EnumerateArray().Select(r => r.GetProperty("value").GetString()!).ToList();
+    }
+
+    private static async Task Eventually(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (true)
+        {
+            try
+            {
+                if (await condition())
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
+            {
+                // Not listening yet.
+            }
+            Assert.True(DateTime.UtcNow < deadline, "the daemon did not get there within 60 s");
+            await Task.Delay(200);
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
