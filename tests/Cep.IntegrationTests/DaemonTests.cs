@@ -16,8 +16,8 @@ public sealed class DaemonTests
         string folder = data.Combine("queries");
         Directory.CreateDirectory(folder);
         Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "topics", "create", "payments")).ExitCode);
-        Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "produce", "payments", "--file", RepositoryFiles.Path("examples", "data", "payments.jsonl"))).ExitCode);
-        File.Copy(RepositoryFiles.Path("examples", "fraud.csx"), Path.Combine(folder, "fraud.csx"));
+        Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "produce", "payments", "--file", RepositoryFiles.Combine("examples", "data", "payments.jsonl"))).ExitCode);
+        File.Copy(RepositoryFiles.Combine("examples", "fraud.csx"), Path.Combine(folder, "fraud.csx"));
         string[] alerts =
         [
             "card 4000-0002: 1.00 at 09:00:10, then 740.00 at 09:03:40",

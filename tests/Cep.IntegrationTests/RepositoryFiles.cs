@@ -16,5 +16,5 @@ internal static class RepositoryFiles
         }
     }
 
-    public static string Path(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
+    public static string Combine(params string[] parts) => Path.Combine([Root, .. parts]);
 }
