@@ -44,6 +44,9 @@ public sealed class DaemonTests
                 Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
                 Assert.Contains("no query script at", await rejected.Content.ReadAsStringAsync());
                 Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/queries/nope")).StatusCode);
+                string metrics = await http.GetStringAsync("/metrics");
+                Assert.Contains("cep_task_records_total{query=\"fraud\"} 16", metrics);
+                Assert.Contains("cep_pattern_matches_total{pattern=\"test use\"} 2", metrics);
             }
 
             using (var term = Process.Start("kill", ["-TERM", daemon.Id.ToString()]))

@@ -25,6 +25,7 @@ namespace Cep.Cli.Commands;
 ///   DELETE /queries/{name}                  stop
 ///   GET    /topics                          topics with partition counts and end offsets
 ///   GET    /topics/{topic}/records?partition=&amp;offset=&amp;max=   records as JSON
+///   GET    /metrics                         Prometheus text: records, checkpoints, pattern state…
 /// </code>
 /// </summary>
 internal static class DaemonCommand
@@ -37,6 +38,7 @@ internal static class DaemonCommand
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async store =>
         {
             string data = parse.GetValue(CliContext.DataOption)!;
+            using var metrics = new PrometheusText(); // listening before any query runs
             using var logging = QueryHost.CreateLogging();
             var logger = logging.CreateLogger("Cep.Daemon");
             var options = new QueryOptions
@@ -47,7 +49,7 @@ internal static class DaemonCommand
             };
             await using var manager = new QueryManager(new EmbeddedTopicLog(store), options, Path.Combine(data, "query-cache"));
             using var watcher = parse.GetValue(queries) is { } folder ? await WatchAsync(folder, manager, logger) : null;
-            var app = BuildApi(parse.GetValue(http)!, store, manager);
+            var app = BuildApi(parse.GetValue(http)!, store, manager, metrics);
             using var cts = CliContext.CancelOnSignal(ct);
             await app.StartAsync(cts.Token);
             logger.LogInformation("Admin API on {Address}; data in {Data}", parse.GetValue(http), data);
@@ -126,13 +128,14 @@ internal static class DaemonCommand
         }
     }
 
-    private static WebApplication BuildApi(string address, TopicStore store, QueryManager manager)
+    private static WebApplication BuildApi(string address, TopicStore store, QueryManager manager, PrometheusText metrics)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(address);
         var app = builder.Build();
         app.MapGet("/health", () => "ok");
+        app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
         app.MapGet("/queries", () => Results.Json(manager.List()));
         app.MapGet("/queries/{name}", (string name) => manager.Get(name) is { } status ? Results.Json(status) : Results.NotFound(new { error = $"no query '{name}'" }));
         app.MapPost("/queries", async (DeployRequest request) =>

@@ -99,8 +99,12 @@ internal sealed class StreamTask
     {
         if (_context.State is { } state && _services.StopError is null)
         {
+            long started = Stopwatch.GetTimestamp();
             state.Checkpoint();
             _lastCheckpointTicks = Stopwatch.GetTimestamp();
+            var query = new KeyValuePair<string, object?>("query", _context.QueryName);
+            RuntimeMetrics.Checkpoints.Add(1, query);
+            RuntimeMetrics.CheckpointDuration.Record(Stopwatch.GetElapsedTime(started, _lastCheckpointTicks).TotalMilliseconds, query);
         }
     }
 
@@ -138,6 +142,7 @@ internal sealed class StreamTask
             if (pushed > 0)
             {
                 _options.OnProgress?.Invoke(pushed);
+                RuntimeMetrics.Records.Add(pushed, new KeyValuePair<string, object?>("query", _context.QueryName));
             }
             if (_services.StopError is { } stop && _context.Inputs.All(i => i.Buffered == 0))
             {
