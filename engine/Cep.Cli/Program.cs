@@ -12,4 +12,5 @@ root.Subcommands.Add(LogCommand.Create());
 root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(DaemonCommand.Create());
+root.Subcommands.Add(QueryCommand.Create());
 return await root.Parse(args).InvokeAsync();

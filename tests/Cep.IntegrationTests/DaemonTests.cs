@@ -44,6 +44,14 @@ public sealed class DaemonTests
                 Assert.Equal(HttpStatusCode.BadRequest, rejected.StatusCode);
                 Assert.Contains("no query script at", await rejected.Content.ReadAsStringAsync());
                 Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/queries/nope")).StatusCode);
+                // The same through the command line.
+                var listed = await CepProcess.RunAsync(data.Path, "query", "list", "--server", $"http://127.0.0.1:{port}", "--output", "json");
+                Assert.Equal(0, listed.ExitCode);
+                Assert.Contains("\"name\":\"fraud\",", listed.Stdout);
+                Assert.Contains("\"state\":\"running\"", listed.Stdout);
+                var refused = await CepProcess.RunAsync(data.Path, "query", "deploy", data.Combine("missing.csx"), "--server", $"http://127.0.0.1:{port}");
+                Assert.Equal(1, refused.ExitCode);
+                Assert.StartsWith("error: no query script at", refused.Stderr);
                 string metrics = await http.GetStringAsync("/metrics");
                 Assert.Contains("cep_task_records_total{query=\"fraud\"} 16", metrics);
                 Assert.Contains("cep_pattern_matches_total{pattern=\"test use\"} 2", metrics);
