@@ -8,9 +8,11 @@ namespace Cep.Query;
 /// Deploying a name that runs replaces it (the old one is stopped — checkpointing — and
 /// unloaded first; the new one resumes from that checkpoint when its state has the same
 /// shape). A query that fails stops alone: the others go on, and its status says why.
-/// Stopping cancels the query's tasks, which checkpoint before they end. Thread-safe.
+/// Stopping cancels the query's tasks, which checkpoint before they end. With a catalog, a
+/// deployment is recorded and an explicit stop removes it (stopping the daemon does not), so
+/// <see cref="RedeployCatalogAsync"/> brings the same queries back after a restart. Thread-safe.
 /// </summary>
-public sealed class QueryManager(ITopicLog log, QueryOptions options, string cacheDirectory) : IAsyncDisposable
+public sealed class QueryManager(ITopicLog log, QueryOptions options, string cacheDirectory, QueryCatalog? catalog = null) : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Deployment> _queries = new(StringComparer.Ordinal);
@@ -45,7 +47,34 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
             _queries[name] = deployment;
         }
         deployment.Start(log, options);
+        catalog?.Put(name, script.Path);
         return deployment.Status;
+    }
+
+    /// <summary>Deploys every query of the catalog (after a restart); those that fail to compile are reported and stay in the catalog.</summary>
+    public async Task<IReadOnlyList<(string Name, Exception? Error)>> RedeployCatalogAsync()
+    {
+        var results = new List<(string, Exception?)>();
+        foreach (var entry in catalog?.Load() ?? [])
+        {
+            try
+            {
+                await DeployAsync(entry.Path, entry.Name).ConfigureAwait(false);
+                results.Add((entry.Name, null));
+            }
+            catch (Exception e) when (e is QueryCompilationException or FileNotFoundException)
+            {
+                results.Add((entry.Name, e));
+            }
+        }
+        return results;
+    }
+
+    /// <summary>Stops <paramref name="name"/> for good: as <see cref="StopAsync"/>, and it leaves the catalog.</summary>
+    public async Task<bool> RemoveAsync(string name)
+    {
+        catalog?.Remove(name);
+        return await StopAsync(name).ConfigureAwait(false);
     }
 
     /// <summary>Stops <paramref name="name"/> (its tasks checkpoint) and unloads its code; false when it is not running.</summary>

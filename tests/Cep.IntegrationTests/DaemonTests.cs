@@ -10,7 +10,7 @@ namespace Cep.IntegrationTests;
 public sealed class DaemonTests
 {
     [Fact]
-    public async Task A_daemon_runs_the_scripts_of_its_folder_serves_the_api_stops_gracefully_and_resumes_without_duplicates()
+    public async Task A_daemon_runs_its_folders_and_its_catalogs_queries_serves_the_api_stops_gracefully_and_resumes_without_duplicates()
     {
         using var data = new TempDirectory();
         string folder = data.Combine("queries");
@@ -18,6 +18,11 @@ public sealed class DaemonTests
         Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "topics", "create", "payments")).ExitCode);
         Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "produce", "payments", "--file", RepositoryFiles.Combine("examples", "data", "payments.jsonl"))).ExitCode);
         File.Copy(RepositoryFiles.Combine("examples", "fraud.csx"), Path.Combine(folder, "fraud.csx"));
+        // A second query deployed through the API from outside the folder: the catalog brings it back.
+        Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "topics", "create", "ticks")).ExitCode);
+        Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "produce", "ticks", "--file", RepositoryFiles.Combine("examples", "data", "ticks.jsonl"))).ExitCode);
+        string elsewhere = data.Combine("v-shape.csx");
+        File.Copy(RepositoryFiles.Combine("examples", "v-shape.csx"), elsewhere);
         string[] alerts =
         [
             "card 4000-0002: 1.00 at 09:00:10, then 740.00 at 09:03:40",
@@ -34,9 +39,17 @@ public sealed class DaemonTests
             // Both alerts are there — after the restart too, and not twice.
             await Eventually(async () => (await Values(http, "alerts")).Count == alerts.Length);
             Assert.Equal(alerts, await Values(http, "alerts"));
-            var queries = await http.GetFromJsonAsync<JsonElement>("/queries");
-            Assert.Equal("fraud", queries[0].GetProperty("name").GetString());
-            Assert.Equal("running", queries[0].GetProperty("state").GetString());
+            var fraud = await http.GetFromJsonAsync<JsonElement>("/queries/fraud");
+            Assert.Equal("running", fraud.GetProperty("state").GetString());
+
+            if (run == 0)
+            {
+                var deployed = await http.PostAsJsonAsync("/queries", new { path = elsewhere });
+                Assert.Equal(HttpStatusCode.OK, deployed.StatusCode);
+            }
+            await Eventually(async () => (await Values(http, "v-shapes")).Count == 1);
+            Assert.Equal(["ACME: 100.0 down to 97.0 and back up to 101.0 at 14:03"], await Values(http, "v-shapes"));
+            Assert.Equal("running", (await http.GetFromJsonAsync<JsonElement>("/queries/v-shape")).GetProperty("state").GetString());
 
             if (run == 0)
             {

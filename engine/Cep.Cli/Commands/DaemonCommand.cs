@@ -16,7 +16,8 @@ namespace Cep.Cli.Commands;
 /// <c>--queries</c> and watches the folder (a new or changed script is deployed, replacing the
 /// running version; a deleted one is stopped); serves the admin API over HTTP (Kestrel) on
 /// <c>--http</c>; on Ctrl+C/SIGTERM stops every query — each task checkpoints — and exits 0.
-/// Queries keep their state under <c>&lt;data&gt;/state</c>, so a restarted daemon resumes them.
+/// Deployed queries are recorded in <c>&lt;data&gt;/catalog.json</c> and keep their state under
+/// <c>&lt;data&gt;/state</c>, so a restarted daemon redeploys them and each resumes from its checkpoint.
 /// <code>
 ///   GET    /health                          "ok"
 ///   GET    /queries                         every deployed query's status
@@ -47,7 +48,18 @@ internal static class DaemonCommand
                 CreateMissingOutputs = true,
                 LoggerFactory = logging,
             };
-            await using var manager = new QueryManager(new EmbeddedTopicLog(store), options, Path.Combine(data, "query-cache"));
+            await using var manager = new QueryManager(new EmbeddedTopicLog(store), options, Path.Combine(data, "query-cache"), new QueryCatalog(Path.Combine(data, "catalog.json")));
+            foreach (var (name, error) in await manager.RedeployCatalogAsync())
+            {
+                if (error is null)
+                {
+                    logger.LogInformation("Redeployed {Query} from the catalog", name);
+                }
+                else
+                {
+                    logger.LogError("Not redeployed {Query}: {Message}", name, error.Message);
+                }
+            }
             using var watcher = parse.GetValue(queries) is { } folder ? await WatchAsync(folder, manager, logger) : null;
             var app = BuildApi(parse.GetValue(http)!, store, manager, metrics);
             using var cts = CliContext.CancelOnSignal(ct);
@@ -122,7 +134,7 @@ internal static class DaemonCommand
     private static async Task StopAsync(QueryManager manager, string path, ILogger logger)
     {
         string name = Path.GetFileNameWithoutExtension(path);
-        if (await manager.StopAsync(name))
+        if (await manager.RemoveAsync(name))
         {
             logger.LogInformation("Stopped {Query}: {Path} was removed", name, path);
         }
@@ -150,7 +162,7 @@ internal static class DaemonCommand
             }
         });
         app.MapDelete("/queries/{name}", async (string name) =>
-            await manager.StopAsync(name) ? Results.Json(manager.Get(name)) : Results.NotFound(new { error = $"no running query '{name}'" }));
+            await manager.RemoveAsync(name) ? Results.Json(manager.Get(name)) : Results.NotFound(new { error = $"no running query '{name}'" }));
         app.MapGet("/topics", () => Results.Json(store.ListTopics().Order(StringComparer.Ordinal).Select(topic => new
         {
             name = topic,
