@@ -46,7 +46,7 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
         {
             _queries[name] = deployment;
         }
-        deployment.Start(log, options);
+        deployment.Start(log, options with { Version = script.SourceHash });
         catalog?.Put(name, script.Path);
         return deployment.Status;
     }

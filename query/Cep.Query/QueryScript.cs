@@ -19,10 +19,11 @@ public sealed class QueryScript : IDisposable
     private readonly AssemblyLoadContext _context;
     private readonly MethodInfo _factory;
 
-    private QueryScript(string path, string hash, bool fromCache, AssemblyLoadContext context, MethodInfo factory)
+    private QueryScript(string path, string hash, string sourceHash, bool fromCache, AssemblyLoadContext context, MethodInfo factory)
     {
         Path = path;
         Hash = hash;
+        SourceHash = sourceHash;
         FromCache = fromCache;
         _context = context;
         _factory = factory;
@@ -39,6 +40,9 @@ public sealed class QueryScript : IDisposable
     /// <summary>The script's compiled assembly (tests watch it being unloaded).</summary>
     internal Assembly Assembly => _factory.DeclaringType!.Assembly;
 
+    /// <summary>The hash of the source texts: the query's version (<see cref="QueryOptions.Version"/>).</summary>
+    public string SourceHash { get; }
+
     /// <summary>True when the image came from the compile cache instead of the compiler.</summary>
     public bool FromCache { get; }
 
@@ -52,7 +56,7 @@ public sealed class QueryScript : IDisposable
         {
             throw new FileNotFoundException($"no query script at {full}", full);
         }
-        var (compilation, hash) = ScriptCompiler.Prepare(full);
+        var (compilation, hash, sourceHash) = ScriptCompiler.Prepare(full);
         string? cached = cacheDirectory is null ? null : System.IO.Path.Combine(cacheDirectory, hash + ".dll");
         byte[] image;
         bool fromCache = cached is not null && File.Exists(cached);
@@ -77,7 +81,7 @@ public sealed class QueryScript : IDisposable
         // submission array: [0] the globals, [1] the slot of this submission's instance.
         var factory = assembly.GetTypes().Single(t => t.Name == "Submission#0").GetMethod("<Factory>", BindingFlags.Public | BindingFlags.Static)
             ?? throw new InvalidOperationException($"{full}: the compiled script has no entry point");
-        return new QueryScript(full, hash, fromCache, context, factory);
+        return new QueryScript(full, hash, sourceHash, fromCache, context, factory);
     }
 
     /// <summary>The query definition: runs the script for a task, building the task's graph.</summary>

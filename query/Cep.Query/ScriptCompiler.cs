@@ -14,8 +14,10 @@ namespace Cep.Query;
 /// <summary>
 /// Compiles a query script to an assembly image with Roslyn: <see cref="QueryGlobals"/> as
 /// globals, the engine's namespaces imported, <c>#load</c> resolved next to the script. The
-/// content hash covers every source file (path and text) and the engine build, so a cached
-/// image is reused exactly when compiling again would give the same program. Thread-safe.
+/// image hash covers every source file (path and text) and the engine build, so a cached
+/// image is reused exactly when compiling again would give the same program; the source hash
+/// covers the texts only and versions the query (an engine upgrade is not a new version).
+/// Thread-safe.
 /// </summary>
 internal static class ScriptCompiler
 {
@@ -27,7 +29,7 @@ internal static class ScriptCompiler
     ];
 
     /// <summary>Parses <paramref name="path"/> (and what it loads) and returns the compilation with its content hash; nothing is bound yet.</summary>
-    public static (Compilation Compilation, string Hash) Prepare(string path)
+    public static (Compilation Compilation, string Hash, string SourceHash) Prepare(string path)
     {
         var options = ScriptOptions.Default
             .WithFilePath(path)
@@ -47,15 +49,21 @@ internal static class ScriptCompiler
             .WithImports(Imports)
             .WithOptimizationLevel(OptimizationLevel.Release);
         var compilation = CSharpScript.Create<object>(File.ReadAllText(path), options, typeof(QueryGlobals)).GetCompilation();
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        hash.AppendData(typeof(Stream<>).Assembly.ManifestModule.ModuleVersionId.ToByteArray());
-        hash.AppendData(typeof(QueryGlobals).Assembly.ManifestModule.ModuleVersionId.ToByteArray());
+        using var sources = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var tree in compilation.SyntaxTrees)
         {
-            hash.AppendData(Encoding.UTF8.GetBytes(tree.FilePath));
-            hash.AppendData(Encoding.UTF8.GetBytes(tree.GetText().ToString()));
+            sources.AppendData(Encoding.UTF8.GetBytes(tree.GetText().ToString()));
         }
-        return (compilation, Convert.ToHexStringLower(hash.GetHashAndReset()));
+        byte[] sourceHash = sources.GetHashAndReset();
+        using var image = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        image.AppendData(sourceHash);
+        image.AppendData(typeof(Stream<>).Assembly.ManifestModule.ModuleVersionId.ToByteArray());
+        image.AppendData(typeof(QueryGlobals).Assembly.ManifestModule.ModuleVersionId.ToByteArray());
+        foreach (var tree in compilation.SyntaxTrees)
+        {
+            image.AppendData(Encoding.UTF8.GetBytes(tree.FilePath));
+        }
+        return (compilation, Convert.ToHexStringLower(image.GetHashAndReset()), Convert.ToHexStringLower(sourceHash));
     }
 
     /// <summary>Binds and emits the assembly image.</summary>

@@ -45,6 +45,7 @@ internal static class RunCommand
             {
                 StopAtEnd = parse.GetValue(exit),
                 CreateMissingOutputs = true,
+                Version = script.SourceHash,
                 StateDirectory = parse.GetValue(state) ?? Path.Combine(parse.GetValue(CliContext.DataOption)!, "state"),
                 CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
                 LoggerFactory = logging,

@@ -65,11 +65,11 @@ public sealed class QueryContext
     internal TaskState? State { get; }
 
     /// <summary>
-    /// The producer id this task writes its outputs with: a stable hash of query name and task,
+    /// The producer id this task writes its outputs with: a stable hash of query name, task and version,
     /// so a restarted task is the same producer and the log can tell its re-created records
     /// from new ones. Only tasks with checkpointed state write as idempotent producers.
     /// </summary>
-    internal long ProducerId => State is null ? -1 : ProducerIds.For(QueryName, Partition);
+    internal long ProducerId => State is null ? -1 : ProducerIds.For(QueryName, Partition, Options.Version);
 
     /// <summary>Where operators built now send user-code failures: the running definition's dead letters under ErrorPolicy.DeadLetter, else null (stop).</summary>
     internal static DeadLetterOutput? CurrentDeadLetters => _current?.DeadLetters;

@@ -34,6 +34,14 @@ public sealed record QueryOptions
     /// </summary>
     public string? StateDirectory { get; init; }
 
+    /// <summary>
+    /// Identifies the query's code (scripts: the hash of their sources). Outputs are written as
+    /// the producer of (query, task, version): a restarted run of the same version skips the
+    /// records the log already has from it (exactly once), while a new version — whose output
+    /// may differ — writes all of its own. Null: one version for ever.
+    /// </summary>
+    public string? Version { get; init; }
+
     /// <summary>How often a task checkpoints (it also does on graceful stop and at the end of a bounded run).</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -164,4 +164,30 @@ public sealed class CheckpointTests
             Assert.Equal(File.ReadAllText(Path.Combine(expected, $"part-{task}.txt")), published);
         }
     }
+
+    [Fact]
+    public async Task After_the_state_is_deleted_the_same_version_writes_nothing_twice_and_a_new_version_writes_all_of_its_own()
+    {
+        using var directory = new TempDirectory();
+        using var store = await OrdersStore(directory);
+        store.CreateTopic("out", 2);
+        var log = new EmbeddedTopicLog(store);
+        string state = directory.Combine("state");
+        Action<QueryContext> Amounts(string prefix) => query =>
+            query.Topic("orders", Serde.Json<Order>()).Select(o => $"{prefix}{o.Amount}").To("out", Serde.Utf8String);
+        var v1 = new QueryOptions { StopAtEnd = true, StateDirectory = state, Version = "v1" };
+        await QueryRunner.RunAsync("amounts", Amounts("a"), log, v1);
+        int written = TopicData.Consume(store, "out").Count;
+        Assert.Equal(3000, written);
+
+        Directory.Delete(state, recursive: true); // the same code again from offset zero: its records are in the log already
+        await QueryRunner.RunAsync("amounts", Amounts("a"), log, v1);
+        Assert.Equal(3000, TopicData.Consume(store, "out").Count);
+
+        Directory.Delete(state, recursive: true); // a new version: its output is new, and all of it is written
+        await QueryRunner.RunAsync("amounts", Amounts("b"), log, v1 with { Version = "v2" });
+        var output = TopicData.Consume(store, "out");
+        Assert.Equal(6000, output.Count);
+        Assert.Equal(3000, output.Count(r => r.Value!.StartsWith('b')));
+    }
 }
