@@ -34,19 +34,34 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
         }
     }
 
-    /// <summary>Compiles and starts the script at <paramref name="path"/> as <paramref name="name"/> (default: the file name), replacing a running query of that name.</summary>
+    /// <summary>
+    /// Compiles and starts the script at <paramref name="path"/> as <paramref name="name"/>
+    /// (default: the file name), replacing a running query of that name. Without
+    /// <paramref name="start"/> the query resumes from its checkpoint (a version whose state
+    /// has another shape then fails, saying so); with it, the query's state is dropped and it
+    /// starts at that position.
+    /// </summary>
     /// <exception cref="QueryCompilationException">The script does not compile; nothing changed.</exception>
-    public async Task<QueryStatus> DeployAsync(string path, string? name = null)
+    public async Task<QueryStatus> DeployAsync(string path, string? name = null, StartPosition? start = null)
     {
         var script = QueryScript.Load(path, cacheDirectory); // before stopping anything: a broken version replaces nothing
         name ??= script.Name;
         await StopAsync(name).ConfigureAwait(false);
+        var runOptions = options with { Version = script.SourceHash };
+        if (start is not null)
+        {
+            if (options.StateDirectory is { } stateDirectory && Directory.Exists(Path.Combine(stateDirectory, name)))
+            {
+                Directory.Delete(Path.Combine(stateDirectory, name), recursive: true);
+            }
+            runOptions = start.ApplyTo(runOptions);
+        }
         var deployment = new Deployment(name, script);
         lock (_lock)
         {
             _queries[name] = deployment;
         }
-        deployment.Start(log, options with { Version = script.SourceHash });
+        deployment.Start(log, runOptions);
         catalog?.Put(name, script.Path);
         return deployment.Status;
     }

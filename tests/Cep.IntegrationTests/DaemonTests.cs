@@ -65,6 +65,13 @@ public sealed class DaemonTests
                 var refused = await CepProcess.RunAsync(data.Path, "query", "deploy", data.Combine("missing.csx"), "--server", $"http://127.0.0.1:{port}");
                 Assert.Equal(1, refused.ExitCode);
                 Assert.StartsWith("error: no query script at", refused.Stderr);
+                // A redeployment from the latest offsets drops the query's state and writes nothing old again.
+                var latest = await CepProcess.RunAsync(data.Path, "query", "deploy", elsewhere, "--from-latest", "--server", $"http://127.0.0.1:{port}", "--output", "json");
+                Assert.True(latest.ExitCode == 0, latest.Stderr);
+                Assert.Contains("\"state\":\"running\"", latest.Stdout);
+                var conflicting = await CepProcess.RunAsync(data.Path, "query", "deploy", elsewhere, "--from-latest", "--from-beginning");
+                Assert.Equal(1, conflicting.ExitCode);
+                Assert.Contains("give at most one of --from-beginning, --from-offset, --from-time and --from-latest", conflicting.Stderr);
                 string metrics = await http.GetStringAsync("/metrics");
                 Assert.Contains("cep_task_records_total{query=\"fraud\"} 16", metrics);
                 Assert.Contains("cep_pattern_matches_total{pattern=\"test use\"} 2", metrics);

@@ -22,7 +22,8 @@ namespace Cep.Cli.Commands;
 ///   GET    /health                          "ok"
 ///   GET    /queries                         every deployed query's status
 ///   GET    /queries/{name}                  one query's status (404 when unknown)
-///   POST   /queries   {"path": …, "name"?}  deploy (400 with the compiler's errors)
+///   POST   /queries   {"path", "name"?, "from"?}  deploy (400 with the compiler's errors); from =
+///                                           beginning | latest | offset:N | time:ISO drops the state
 ///   DELETE /queries/{name}                  stop
 ///   GET    /topics                          topics with partition counts and end offsets
 ///   GET    /topics/{topic}/records?partition=&amp;offset=&amp;max=   records as JSON
@@ -154,9 +155,9 @@ internal static class DaemonCommand
         {
             try
             {
-                return Results.Json(await manager.DeployAsync(request.Path, request.Name));
+                return Results.Json(await manager.DeployAsync(request.Path, request.Name, request.From is { } from ? StartPosition.Parse(from) : null));
             }
-            catch (Exception e) when (e is QueryCompilationException or FileNotFoundException)
+            catch (Exception e) when (e is QueryCompilationException or FileNotFoundException or FormatException)
             {
                 return Results.BadRequest(new { error = e.Message });
             }
@@ -212,5 +213,6 @@ internal static class DaemonCommand
         return records;
     }
 
-    private sealed record DeployRequest(string Path, string? Name);
+    /// <summary>A deployment: the script, optionally another name, optionally a start position (beginning, latest, offset:N, time:ISO) that drops the query's state.</summary>
+    private sealed record DeployRequest(string Path, string? Name, string? From);
 }

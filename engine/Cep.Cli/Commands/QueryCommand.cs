@@ -32,10 +32,29 @@ internal static class QueryCommand
     {
         var command = new Command("query", "Deploy, list, inspect and stop the queries of a running daemon") { ServerOption, OutputOption };
         var file = new Argument<string>("file") { Description = "The query script (.csx)" };
-        var deploy = new Command("deploy", "Deploy a script (replacing a running query of the same name)") { file, QueryHost.NameOption };
+        var fromBeginning = new Option<bool>("--from-beginning") { Description = "Drop the query's state and start at the beginning of every input" };
+        var fromOffset = new Option<long?>("--from-offset") { Description = "Drop the query's state and start every input at this offset" };
+        var fromTime = new Option<string?>("--from-time") { Description = "Drop the query's state and start at the first record at or after this ISO 8601 time" };
+        var fromLatest = new Option<bool>("--from-latest") { Description = "Drop the query's state and start at the end of every input" };
+        var deploy = new Command("deploy", "Deploy a script (replacing a running query of the same name; it resumes from its checkpoint unless a start position is given)")
+        {
+            file, QueryHost.NameOption, fromBeginning, fromOffset, fromTime, fromLatest,
+        };
+        deploy.Validators.Add(result =>
+        {
+            if ((result.GetValue(fromBeginning) ? 1 : 0) + (result.GetValue(fromLatest) ? 1 : 0) + (result.GetValue(fromOffset) is null ? 0 : 1) + (result.GetValue(fromTime) is null ? 0 : 1) > 1)
+            {
+                result.AddError("give at most one of --from-beginning, --from-offset, --from-time and --from-latest");
+            }
+        });
         deploy.SetAction((parse, ct) => CallAsync(parse, async http =>
         {
-            var response = await http.PostAsJsonAsync("/queries", new { path = Path.GetFullPath(parse.GetValue(file)!), name = parse.GetValue(QueryHost.NameOption) }, ct);
+            string? from = parse.GetValue(fromBeginning) ? "beginning"
+                : parse.GetValue(fromLatest) ? "latest"
+                : parse.GetValue(fromOffset) is { } offset ? $"offset:{offset}"
+                : parse.GetValue(fromTime) is { } time ? $"time:{time}"
+                : null;
+            var response = await http.PostAsJsonAsync("/queries", new { path = Path.GetFullPath(parse.GetValue(file)!), name = parse.GetValue(QueryHost.NameOption), from }, ct);
             return await PrintAsync(parse, response, ct);
         }));
         var list = new Command("list", "Every deployed query and its state");

@@ -218,7 +218,8 @@ public sealed class QueryContext
         }
         long end = _log.EndOffset(topic, Partition);
         var strategy = watermarks ?? WatermarkStrategy<T>.ForMonotonicTimestamps();
-        long start = Options.StartOffset ?? (Options.StartTime is { } time ? _log.OffsetForTimestamp(topic, Partition, time.ToUnixTimeMilliseconds()) : 0);
+        // A start offset past the end (long.MaxValue: "from the latest") means the end.
+        long start = Math.Min(end, Options.StartOffset ?? (Options.StartTime is { } time ? _log.OffsetForTimestamp(topic, Partition, time.ToUnixTimeMilliseconds()) : 0));
         Options.OnInputOpened?.Invoke(topic, Partition, start, end);
         var input = new TopicInput<T>(_log.OpenCursor(topic, Partition, start), group: 0, end, decode, strategy) { Idleness = strategy.Idleness };
         _inputs.Add(input);

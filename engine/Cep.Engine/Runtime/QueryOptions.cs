@@ -48,7 +48,7 @@ public sealed record QueryOptions
     /// <summary>How many complete checkpoints each task keeps.</summary>
     public int KeepCheckpoints { get; init; } = 3;
 
-    /// <summary>Where every input starts when there is no checkpoint to resume from: this offset (clamped to the log's start)…</summary>
+    /// <summary>Where every input starts when there is no checkpoint to resume from: this offset (clamped to the log's start and end; long.MaxValue: the end)…</summary>
     public long? StartOffset { get; init; }
 
     /// <summary>…or the first record at or after this time (the partition's end when none is); neither: offset 0.</summary>

@@ -61,7 +61,7 @@ internal sealed class TaskState(string queryName, int partition, string director
                 throw new IncompatibleStateException(
                     $"query '{queryName}' task {partition}: checkpoint {restored} in {directory} was written by a different version of the query; " +
                     $"it holds [{found.Replace("\n", "; ", StringComparison.Ordinal)}] but this query has [{expected.Replace("\n", "; ", StringComparison.Ordinal)}]. " +
-                    "Delete the state directory to start over from offset zero, or run the query version that wrote it");
+                    "Deploy it with a start position (from the beginning, an offset, a time or the latest) to start over without that state, or run the query version that wrote it");
             }
         }
         // Also with nothing restored: participants clean up what a run that never checkpointed left (e.g. uncommitted files).

@@ -1,0 +1,76 @@
+using System.Text;
+using Cep.Engine.Runtime;
+using Cep.Storage.Records;
+using Cep.Storage.Topics;
+
+namespace Cep.Query.Tests;
+
+public sealed class QueryManagerTests
+{
+    [Fact]
+    public async Task A_version_with_other_state_fails_saying_so_and_runs_from_a_start_position_without_its_state()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Combine("data"));
+        store.CreateTopic("in", 1);
+        var batch = new RecordBatchBuilder();
+        foreach (string word in new[] { "a", "bb", "ccc" })
+        {
+            batch.Add(1000, null, Encoding.UTF8.GetBytes(word));
+        }
+        await store.GetPartition("in", 0).AppendAsync(batch.Build().ToArray());
+        string v1 = directory.Combine("v1.csx"), v2 = directory.Combine("v2.csx");
+        File.WriteAllText(v1, """
+            Topic("in", Serde.Utf8String).KeyBy(v => "all").Window(TimeWindows.Tumbling(TimeSpan.FromSeconds(1))).Count()
+                .Select(r => $"count {r.Value}").To("out", Serde.Utf8String);
+            """);
+        File.WriteAllText(v2, """
+            Topic("in", Serde.Utf8String).KeyBy(v => "all").Window(TimeWindows.Tumbling(TimeSpan.FromSeconds(1))).Average(v => v.Length)
+                .Select(r => $"average {r.Value}").To("out", Serde.Utf8String);
+            """);
+        var options = new QueryOptions { StopAtEnd = true, StateDirectory = directory.Combine("state"), CreateMissingOutputs = true };
+        await using var manager = new QueryManager(new EmbeddedTopicLog(store), options, directory.Combine("cache"));
+
+        await manager.DeployAsync(v1, "q");
+        Assert.Equal("completed", (await Settled(manager, "q")).State);
+
+        await manager.DeployAsync(v2, "q"); // its window store holds averages, the checkpoint counts
+        var refused = await Settled(manager, "q");
+        Assert.Equal("failed", refused.State);
+        Assert.Contains("was written by a different version of the query", refused.Error);
+        Assert.Contains("Deploy it with a start position", refused.Error);
+
+        await manager.DeployAsync(v2, "q", StartPosition.Beginning);
+        Assert.Equal("completed", (await Settled(manager, "q")).State);
+        var values = new List<string>();
+        foreach (var written in RecordBatch.ReadAll(store.GetPartition("out", 0).Read(0, 1 << 20).Records))
+        {
+            foreach (var record in written)
+            {
+                values.Add(Encoding.UTF8.GetString(record.Value!.Value.Span));
+            }
+        }
+        Assert.Equal(["count 3", "average 2"], values);
+    }
+
+    [Theory]
+    [InlineData("beginning", 0L, null)]
+    [InlineData("latest", long.MaxValue, null)]
+    [InlineData("offset:42", 42L, null)]
+    [InlineData("time:2026-11-25T10:00:00Z", null, "2026-11-25T10:00:00Z")]
+    public void Start_positions_read_from_their_text_form(string text, long? offset, string? time) =>
+        Assert.Equal(new StartPosition(offset, time is null ? null : DateTimeOffset.Parse(time, System.Globalization.CultureInfo.InvariantCulture)), StartPosition.Parse(text));
+
+    [Fact]
+    public void A_start_position_that_does_not_parse_says_what_is_expected() =>
+        Assert.Equal("start position 'offset:x': expected beginning, latest, offset:N or time:ISO-8601", Assert.Throws<FormatException>(() => StartPosition.Parse("offset:x")).Message);
+
+    private static async Task<QueryStatus> Settled(QueryManager manager, string name)
+    {
+        for (int i = 0; i < 300 && manager.Get(name)!.State == "running"; i++)
+        {
+            await Task.Delay(100);
+        }
+        return manager.Get(name)!;
+    }
+}
