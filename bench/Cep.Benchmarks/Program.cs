@@ -11,7 +11,7 @@ IScenario[] scenarios =
     new Cep.Benchmarks.Nexmark.NexmarkScenario("q7"), new Cep.Benchmarks.Nexmark.NexmarkScenario("q8"),
     new Cep.Benchmarks.State.CheckpointScenario(), new Cep.Benchmarks.State.StateStoreScenario(),
     new Cep.Benchmarks.State.CheckpointGraphScenario(checkpointed: true), new Cep.Benchmarks.State.CheckpointGraphScenario(checkpointed: false),
-    new Cep.Benchmarks.Query.ScriptCompileScenario(),
+    new Cep.Benchmarks.Query.ScriptCompileScenario(), new Cep.Benchmarks.Query.EndToEndLatencyScenario(),
 ];
 
 bool quick = args.Contains("--quick");
