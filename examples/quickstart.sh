@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job, for now (the daemon comes next): the log — create a topic, produce sample
-# orders keyed by customer, read them back — then every example query script run on its
-# sample data until caught up, printing what each query writes.
+# The main job: the log — create a topic, produce sample orders keyed by customer, read them
+# back — then the engine daemon running every example query on its sample data, printing what
+# each query writes. Without --exit-when-caught-up the daemon would keep running (Ctrl+C stops
+# it, every query checkpointing first).
 # Uses its own data directory (data/quickstart, whatever CEP_DATA says), emptied first, so it
 # can be run again and again.
 set -euo pipefail
@@ -19,9 +20,12 @@ echo "--- the first 3 records of partition 0 ---"
 "$cep" consume orders --partition 0 --max-messages 3 --print-offset
 "$cep" log verify orders
 
-for example in fraud:payments sensors:readings sessions:clicks v-shape:ticks auctions:bids; do
-    script="${example%%:*}"
-    input="${example##*:}"
-    echo "--- examples/$script.csx on examples/data/$input.jsonl ---"
-    "$cep" run "$root/examples/$script.csx" --input "$input=$root/examples/data/$input.jsonl" --exit-when-caught-up
+# The engine: feed each example's sample data to its input topic, then start the daemon on the
+# examples folder. It deploys every script, prints what the queries write as they write it, and
+# (with --exit-when-caught-up, for this demo) stops once they have read all of their input.
+for input in payments readings clicks ticks bids; do
+    "$cep" topics create "$input" >/dev/null
+    "$cep" produce "$input" --file "$root/examples/data/$input.jsonl"
 done
+echo "--- cep daemon: deploying examples/*.csx; admin API on http://127.0.0.1:8420 (/queries, /topics, /metrics) ---"
+"$cep" daemon --queries "$root/examples" --http http://127.0.0.1:8420 --print --exit-when-caught-up

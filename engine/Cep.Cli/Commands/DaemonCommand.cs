@@ -36,7 +36,9 @@ internal static class DaemonCommand
     {
         var queries = new Option<string?>("--queries") { Description = "Folder of query scripts (*.csx) to deploy and watch" };
         var http = new Option<string>("--http") { Description = "Address of the admin API", DefaultValueFactory = _ => "http://127.0.0.1:8420" };
-        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http };
+        var print = new Option<bool>("--print") { Description = "Print every record the queries write (topic TAB [key TAB] value)" };
+        var exit = new Option<bool>("--exit-when-caught-up") { Description = "Run the queries to the end their inputs have at start, then stop (demos, tests)" };
+        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, print, exit };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async store =>
         {
             string data = parse.GetValue(CliContext.DataOption)!;
@@ -45,11 +47,13 @@ internal static class DaemonCommand
             var logger = logging.CreateLogger("Cep.Daemon");
             var options = new QueryOptions
             {
+                StopAtEnd = parse.GetValue(exit),
                 StateDirectory = Path.Combine(data, "state"),
                 CreateMissingOutputs = true,
                 LoggerFactory = logging,
             };
-            await using var manager = new QueryManager(new EmbeddedTopicLog(store), options, Path.Combine(data, "query-cache"), new QueryCatalog(Path.Combine(data, "catalog.json")));
+            ITopicLog log = parse.GetValue(print) ? new PrintingTopicLog(new EmbeddedTopicLog(store), Console.Out) : new EmbeddedTopicLog(store);
+            await using var manager = new QueryManager(log, options, Path.Combine(data, "query-cache"), new QueryCatalog(Path.Combine(data, "catalog.json")));
             foreach (var (name, error) in await manager.RedeployCatalogAsync())
             {
                 if (error is null)
@@ -68,7 +72,18 @@ internal static class DaemonCommand
             logger.LogInformation("Admin API on {Address}; data in {Data}", parse.GetValue(http), data);
             try
             {
-                await Task.Delay(Timeout.Infinite, cts.Token);
+                if (parse.GetValue(exit))
+                {
+                    while (manager.List().Any(q => q.State == "running"))
+                    {
+                        await Task.Delay(100, cts.Token);
+                    }
+                    logger.LogInformation("Every query caught up: {Queries}", string.Join(", ", manager.List().Select(q => $"{q.Name} {q.State}")));
+                }
+                else
+                {
+                    await Task.Delay(Timeout.Infinite, cts.Token);
+                }
             }
             catch (OperationCanceledException)
             {
