@@ -104,7 +104,7 @@ public sealed class QueryScriptTests
     }
 
     [Fact]
-    public async Task A_hundred_load_run_dispose_cycles_unload_every_script()
+    public async Task A_hundred_load_run_dispose_cycles_unload_every_script_and_memory_stays_flat()
     {
         using var directory = new TempDirectory();
         string path = directory.Combine("upper.csx");
@@ -122,10 +122,19 @@ public sealed class QueryScriptTests
         string cache = directory.Combine("cache");
 
         var unloaded = new List<WeakReference>();
+        long afterTwenty = 0;
         for (int cycle = 0; cycle < 100; cycle++)
         {
             unloaded.Add(RunOnce(path, cache, log));
+            if (cycle == 19)
+            {
+                afterTwenty = SettledMemory();
+            }
         }
+        // Eighty more cycles add no lasting managed memory (graphs, state, buffers); that the
+        // contexts themselves (code, native memory) go is what the weak references check below.
+        long afterHundred = SettledMemory();
+        Assert.True(afterHundred - afterTwenty < 8 << 20, $"managed memory grew from {afterTwenty:N0} to {afterHundred:N0} bytes over 80 cycles");
         for (int attempt = 0; attempt < 20 && unloaded.Any(w => w.IsAlive); attempt++)
         {
             GC.Collect();
@@ -133,6 +142,16 @@ public sealed class QueryScriptTests
         }
         Assert.Equal("", string.Join(",", unloaded.Select((w, i) => w.IsAlive ? i.ToString() : null).Where(i => i is not null)));
         Assert.Equal(100, store.GetPartition("out", 0).LogEndOffset);
+    }
+
+    private static long SettledMemory()
+    {
+        for (int i = 0; i < 3; i++)
+        {
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+        }
+        return GC.GetTotalMemory(forceFullCollection: true);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
