@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using Cep.Engine.State;
 using Cep.Storage.State;
@@ -41,27 +40,24 @@ internal sealed class GroupWatermarks : ICheckpointed
 
     public void WriteCheckpoint(TaskStateDb state)
     {
-        var pushed = All.ToList();
-        var value = new byte[12 * pushed.Count];
-        int at = 0;
-        foreach (var (group, watermark) in pushed)
+        var value = new StateWriter();
+        foreach (var (group, watermark) in All)
         {
-            BinaryPrimitives.WriteInt32BigEndian(value.AsSpan(at), group);
-            BinaryPrimitives.WriteInt64BigEndian(value.AsSpan(at + 4), watermark);
-            at += 12;
+            value.Write(group);
+            value.Write(watermark);
         }
-        state.Put(StoreName, Key, value);
+        state.Put(StoreName, Key, value.WrittenSpan);
     }
 
     public void Restore(TaskStateDb state)
     {
-        if (state.Get(StoreName, Key) is not { } value)
+        if (state.Get(StoreName, Key) is not { } bytes)
         {
             return;
         }
-        for (int at = 0; at < value.Length; at += 12)
+        for (var value = new StateReader(bytes); !value.AtEnd;)
         {
-            Set(BinaryPrimitives.ReadInt32BigEndian(value.AsSpan(at)), BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(at + 4)));
+            Set(value.ReadInt32(), value.ReadInt64());
         }
     }
 }

@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Text;
 using Cep.Engine.State;
 using Cep.Storage.Records;
@@ -83,21 +82,22 @@ internal sealed class PartitionedBatches(string topic, int partitions, long prod
 
     public void WriteCheckpoint(TaskStateDb state)
     {
-        var value = new byte[8 * partitions];
-        for (int partition = 0; partition < partitions; partition++)
+        var value = new StateWriter();
+        foreach (long next in _nextSequence)
         {
-            BinaryPrimitives.WriteInt64BigEndian(value.AsSpan(8 * partition), _nextSequence[partition]);
+            value.Write(next);
         }
-        state.Put(StoreName, _stateKey, value);
+        state.Put(StoreName, _stateKey, value.WrittenSpan);
     }
 
     public void Restore(TaskStateDb state)
     {
-        if (state.Get(StoreName, _stateKey) is { } value)
+        if (state.Get(StoreName, _stateKey) is { } bytes)
         {
+            var value = new StateReader(bytes);
             for (int partition = 0; partition < partitions; partition++)
             {
-                _nextSequence[partition] = BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(8 * partition));
+                _nextSequence[partition] = value.ReadInt64();
             }
         }
     }

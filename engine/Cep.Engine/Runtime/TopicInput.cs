@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Reactive.Subjects;
 using System.Text;
 using Cep.Engine.State;
@@ -121,34 +120,30 @@ internal sealed class TopicInput<T>(
 
     public void WriteCheckpoint(TaskStateDb state)
     {
-        long[] upstreamWatermarks = upstream?.Watermarks ?? [];
-        var value = new byte[8 * (3 + upstreamWatermarks.Length)];
-        var span = value.AsSpan();
-        BinaryPrimitives.WriteInt64BigEndian(span, _queue.Count > 0 ? _queue.Peek().Origin.Offset : Cursor.Position);
-        BinaryPrimitives.WriteInt64BigEndian(span[8..], Cursor.Position);
-        BinaryPrimitives.WriteInt64BigEndian(span[16..], _generator.MaxTimestamp);
-        for (int i = 0; i < upstreamWatermarks.Length; i++)
+        var value = new StateWriter();
+        value.Write(_queue.Count > 0 ? _queue.Peek().Origin.Offset : Cursor.Position);
+        value.Write(Cursor.Position);
+        value.Write(_generator.MaxTimestamp);
+        foreach (long watermark in upstream?.Watermarks ?? [])
         {
-            BinaryPrimitives.WriteInt64BigEndian(span[(24 + (8 * i))..], upstreamWatermarks[i]);
+            value.Write(watermark);
         }
-        state.Put(StoreName, _stateKey, value);
+        state.Put(StoreName, _stateKey, value.WrittenSpan);
     }
 
     public void Restore(TaskStateDb state)
     {
-        if (state.Get(StoreName, _stateKey) is not { } value)
+        if (state.Get(StoreName, _stateKey) is not { } bytes)
         {
             return;
         }
-        Cursor.Seek(BinaryPrimitives.ReadInt64BigEndian(value));
-        _deadLetteredBefore = BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(8));
-        _generator.MaxTimestamp = BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(16));
-        if (upstream is not null)
+        var value = new StateReader(bytes);
+        Cursor.Seek(value.ReadInt64());
+        _deadLetteredBefore = value.ReadInt64();
+        _generator.MaxTimestamp = value.ReadInt64();
+        for (int i = 0; upstream is not null && i < upstream.Watermarks.Length; i++)
         {
-            for (int i = 0; i < upstream.Watermarks.Length; i++)
-            {
-                upstream.Watermarks[i] = BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(24 + (8 * i)));
-            }
+            upstream.Watermarks[i] = value.ReadInt64();
         }
     }
 

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Buffers.Binary;
 using Cep.Engine.Serdes;
 using Cep.Engine.State;
 using Cep.Storage.Records;
@@ -74,19 +73,20 @@ internal sealed class TopicOutput<T, TKey>(
 
     public void WriteCheckpoint(TaskStateDb state)
     {
-        var value = new byte[16];
-        BinaryPrimitives.WriteInt64BigEndian(value, _writtenWatermark);
-        BinaryPrimitives.WriteInt64BigEndian(value.AsSpan(8), _lastTimestamp);
-        state.Put(StoreName, StateKey, value);
+        var value = new StateWriter();
+        value.Write(_writtenWatermark);
+        value.Write(_lastTimestamp);
+        state.Put(StoreName, StateKey, value.WrittenSpan);
     }
 
     public void Restore(TaskStateDb state)
     {
-        if (state.Get(StoreName, StateKey) is { } value)
+        if (state.Get(StoreName, StateKey) is { } bytes)
         {
-            _writtenWatermark = BinaryPrimitives.ReadInt64BigEndian(value);
+            var value = new StateReader(bytes);
+            _writtenWatermark = value.ReadInt64();
             _watermark = _writtenWatermark;
-            _lastTimestamp = BinaryPrimitives.ReadInt64BigEndian(value.AsSpan(8));
+            _lastTimestamp = value.ReadInt64();
         }
     }
 

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
@@ -28,8 +27,8 @@ namespace Cep.Engine.State;
 /// <para>
 /// RocksDB layout of the column family: key = window start (8 bytes big-endian, sign bit
 /// flipped so byte order is time order) + bucket (2 bytes big-endian); value = the bucket's
-/// entries, each: position in the window (4 bytes), key length (4), key bytes, value length
-/// (4), value bytes (numbers big-endian). Owned by one task.
+/// entries, each written with <see cref="StateWriter"/>: position in the window, then key and
+/// value, each after its length. Owned by one task.
 /// </para>
 /// </summary>
 internal sealed class PersistentWindowStore<TKey, TValue>(string storeName, ISerde<TKey> keySerde, ISerde<TValue> valueSerde)
@@ -43,7 +42,6 @@ internal sealed class PersistentWindowStore<TKey, TValue>(string storeName, ISer
     private readonly WindowStarts _starts = new();
     private readonly List<Window> _changed = [];
     private readonly List<long> _removed = [];
-    private readonly ArrayBufferWriter<byte> _scratch = new();
     private long _lastStart = long.MinValue;
     private Window? _lastWindow;
 
@@ -104,7 +102,7 @@ internal sealed class PersistentWindowStore<TKey, TValue>(string storeName, ISer
             state.DeleteRange(storeName, BucketKey(start, 0), BucketKey(start + 1, 0));
         }
         _removed.Clear();
-        var contents = new ArrayBufferWriter<byte>?[Buckets];
+        var contents = new StateWriter?[Buckets];
         foreach (var window in _changed)
         {
             if (window.Removed)
@@ -121,16 +119,19 @@ internal sealed class PersistentWindowStore<TKey, TValue>(string storeName, ISer
                 int bucket = BucketOf(key);
                 if (window.RewriteAll || (window.Dirty[bucket >> 6] & (1UL << bucket)) != 0)
                 {
-                    Append(contents[bucket] ??= new ArrayBufferWriter<byte>(), position, key, value);
+                    var written = contents[bucket] ??= new StateWriter();
+                    written.Write(position);
+                    written.Write(key, keySerde);
+                    written.Write(value, valueSerde);
                 }
                 position++;
             }
             for (int bucket = 0; bucket < Buckets; bucket++)
             {
-                if (contents[bucket] is { WrittenCount: > 0 } written)
+                if (contents[bucket] is { WrittenSpan.Length: > 0 } written)
                 {
                     state.Put(storeName, BucketKey(window.Start, bucket), written.WrittenSpan);
-                    written.ResetWrittenCount();
+                    written.Reset();
                 }
             }
             Array.Clear(window.Dirty);
@@ -146,16 +147,10 @@ internal sealed class PersistentWindowStore<TKey, TValue>(string storeName, ISer
         foreach (var (key, value) in state.Scan(storeName))
         {
             long start = (long)(BinaryPrimitives.ReadUInt64BigEndian(key) ^ SignBit);
-            var rest = value.AsSpan();
-            while (rest.Length > 0)
+            var reader = new StateReader(value);
+            while (!reader.AtEnd)
             {
-                int position = BinaryPrimitives.ReadInt32BigEndian(rest);
-                int keyLength = BinaryPrimitives.ReadInt32BigEndian(rest[4..]);
-                var entryKey = keySerde.Deserialize(rest.Slice(8, keyLength));
-                rest = rest[(8 + keyLength)..];
-                int valueLength = BinaryPrimitives.ReadInt32BigEndian(rest);
-                entries.Add((start, position, entryKey, valueSerde.Deserialize(rest.Slice(4, valueLength))));
-                rest = rest[(4 + valueLength)..];
+                entries.Add((start, reader.ReadInt32(), reader.Read(keySerde), reader.Read(valueSerde)));
             }
         }
         var ordered = entries.ToArray();
@@ -195,23 +190,6 @@ internal sealed class PersistentWindowStore<TKey, TValue>(string storeName, ISer
         BinaryPrimitives.WriteUInt64BigEndian(key, (ulong)start ^ SignBit);
         BinaryPrimitives.WriteUInt16BigEndian(key.AsSpan(8), (ushort)bucket);
         return key;
-    }
-
-    private void Append(ArrayBufferWriter<byte> output, int position, TKey key, TValue value)
-    {
-        BinaryPrimitives.WriteInt32BigEndian(output.GetSpan(4), position);
-        output.Advance(4);
-        WithLength(output, key, keySerde);
-        WithLength(output, value, valueSerde);
-    }
-
-    private void WithLength<T>(ArrayBufferWriter<byte> output, T value, ISerde<T> serde)
-    {
-        _scratch.ResetWrittenCount();
-        serde.Serialize(value, _scratch);
-        BinaryPrimitives.WriteInt32BigEndian(output.GetSpan(4), _scratch.WrittenCount);
-        output.Advance(4);
-        output.Write(_scratch.WrittenSpan);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
