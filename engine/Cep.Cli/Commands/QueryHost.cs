@@ -48,7 +48,7 @@ internal static class QueryHost
             await run(script, logging);
             return 0;
         }
-        catch (Exception e) when (e is QueryFailedException or IncompatibleStateException or NotSupportedException or InvalidOperationException or UnknownTopicException)
+        catch (Exception e) when (e is QueryFailedException or IncompatibleStateException or NotSupportedException or InvalidOperationException or UnknownTopicException or FormatException)
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return 1;

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Cep.Engine.Runtime;
+using Cep.Query;
 using Spectre.Console;
 
 namespace Cep.Cli.Commands;
@@ -34,15 +34,14 @@ internal static class ReplayCommand
         });
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, store => QueryHost.RunScriptAsync(parse, parse.GetValue(file)!, async (script, logging) =>
         {
-            DateTimeOffset? start = parse.GetValue(fromTime) is { } text
-                ? DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal)
-                : null;
+            // The same forms (and errors) as a deployment's start position.
+            var start = StartPosition.Parse(parse.GetValue(fromOffset) is { } offset ? $"offset:{offset}" : $"time:{parse.GetValue(fromTime)}");
             long total = 0, done = 0;
             var options = new QueryOptions
             {
                 StopAtEnd = true,
-                StartOffset = parse.GetValue(fromOffset),
-                StartTime = start,
+                StartOffset = start.Offset,
+                StartTime = start.Time,
                 OutputTopic = parse.GetValue(toTopic),
                 LoggerFactory = logging,
                 OnInputOpened = (_, _, from, end) => Interlocked.Add(ref total, Math.Max(0, end - from)),

@@ -232,15 +232,7 @@ internal sealed class NfaStateSerializer<T>(Nfa<T> nfa, ISerde<T> eventSerde)
     }
 
     /// <summary>FNV-1a over the pattern's shape: stable across processes and runtimes (unlike string.GetHashCode).</summary>
-    private static long Fingerprint(string shape)
-    {
-        ulong hash = 14695981039346656037;
-        foreach (byte b in Encoding.UTF8.GetBytes(shape))
-        {
-            hash = (hash ^ b) * 1099511628211;
-        }
-        return (long)hash;
-    }
+    private static long Fingerprint(string shape) => (long)Fnv1a.Hash(shape);
 
     private static int Count(ReadOnlySpan<byte> bytes, ref int position)
     {

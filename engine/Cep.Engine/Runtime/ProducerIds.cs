@@ -1,5 +1,3 @@
-using System.Text;
-
 namespace Cep.Engine.Runtime;
 
 /// <summary>
@@ -11,13 +9,6 @@ namespace Cep.Engine.Runtime;
 /// </summary>
 internal static class ProducerIds
 {
-    public static long For(string queryName, int task, string? version)
-    {
-        ulong hash = 14695981039346656037UL;
-        foreach (byte b in Encoding.UTF8.GetBytes(version is null ? $"{queryName}/{task}" : $"{queryName}/{task}/{version}"))
-        {
-            hash = (hash ^ b) * 1099511628211UL;
-        }
-        return (long)(hash & long.MaxValue);
-    }
+    public static long For(string queryName, int task, string? version) =>
+        (long)(Fnv1a.Hash(version is null ? $"{queryName}/{task}" : $"{queryName}/{task}/{version}") & long.MaxValue);
 }
