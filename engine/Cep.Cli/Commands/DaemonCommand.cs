@@ -100,7 +100,12 @@ internal static class DaemonCommand
         Directory.CreateDirectory(folder);
         foreach (string script in Directory.GetFiles(folder, "*.csx"))
         {
-            await DeployAsync(manager, script, logger);
+            // The catalog already redeployed what ran before, from this same file as it is now.
+            string full = Path.GetFullPath(script);
+            if (manager.Get(Path.GetFileNameWithoutExtension(script)) is not { State: "running" } running || running.Path != full)
+            {
+                await DeployAsync(manager, script, logger);
+            }
         }
         var watcher = new FileSystemWatcher(folder, "*.csx") { NotifyFilter = NotifyFilters.FileName | NotifyFilters.LastWrite };
         // Editors write a file in several steps: deploy once it has been quiet for a moment.
