@@ -4,5 +4,7 @@ namespace Cep.Query;
 public sealed class QueryCompilationException(string path, IReadOnlyList<string> errors)
     : Exception($"{path} does not compile:\n{string.Join('\n', errors)}")
 {
+    public string Path { get; } = path;
+
     public IReadOnlyList<string> Errors { get; } = errors;
 }

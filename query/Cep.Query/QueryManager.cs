@@ -1,4 +1,5 @@
 using Cep.Engine.Runtime;
+using Microsoft.Extensions.Configuration;
 
 namespace Cep.Query;
 
@@ -9,20 +10,25 @@ namespace Cep.Query;
 /// unloaded first; the new one resumes from that checkpoint when its state has the same
 /// shape). A query that fails stops alone: the others go on, and its status says why.
 /// Stopping cancels the query's tasks, which checkpoint before they end. With a catalog, a
-/// deployment is recorded and an explicit stop removes it (stopping the daemon does not), so
-/// <see cref="RedeployCatalogAsync"/> brings the same queries back after a restart. Thread-safe.
+/// deployment is recorded as deployed and a stop by the user as stopped (stopping the daemon
+/// changes nothing), so <see cref="RedeployCatalogAsync"/> brings the same queries back after a
+/// restart; <see cref="RemoveAsync"/> forgets a query. Scripts read their settings
+/// (<paramref name="settings"/>, a section per query name) through <c>Config</c>. Thread-safe.
 /// </summary>
-public sealed class QueryManager(ITopicLog log, QueryOptions options, string cacheDirectory, QueryCatalog? catalog = null) : IAsyncDisposable
+public sealed class QueryManager(ITopicLog log, QueryOptions options, string cacheDirectory, QueryCatalog? catalog = null, IConfiguration? settings = null) : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Deployment> _queries = new(StringComparer.Ordinal);
 
-    /// <summary>Every query deployed since start, by name.</summary>
+    /// <summary>Every query deployed since start, and those the catalog keeps stopped, by name.</summary>
     public IReadOnlyList<QueryStatus> List()
     {
+        var stopped = (catalog?.Load() ?? []).Where(e => e.State == QueryCatalog.Stopped).Select(CatalogStatus);
         lock (_lock)
         {
-            return _queries.Values.Select(d => d.Status).OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
+            return _queries.Values.Select(d => d.Status)
+                .Concat(stopped.Where(s => !_queries.ContainsKey(s.Name)))
+                .OrderBy(s => s.Name, StringComparer.Ordinal).ToList();
         }
     }
 
@@ -30,9 +36,16 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
     {
         lock (_lock)
         {
-            return _queries.TryGetValue(name, out var deployment) ? deployment.Status : null;
+            if (_queries.TryGetValue(name, out var deployment))
+            {
+                return deployment.Status;
+            }
         }
+        return catalog?.Get(name) is { } entry ? CatalogStatus(entry) : null;
     }
+
+    /// <summary>A catalog entry as a status: what a query not run by this process looks like.</summary>
+    public static QueryStatus CatalogStatus(QueryCatalog.Entry entry) => new(entry.Name, entry.Path, entry.Version, entry.State, null, entry.Since);
 
     /// <summary>
     /// Compiles and starts the script at <paramref name="path"/> as <paramref name="name"/>
@@ -45,6 +58,7 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
     public async Task<QueryStatus> DeployAsync(string path, string? name = null, StartPosition? start = null)
     {
         var script = QueryScript.Load(path, cacheDirectory); // before stopping anything: a broken version replaces nothing
+        script.Settings = settings;
         name ??= script.Name;
         await StopAsync(name).ConfigureAwait(false);
         var runOptions = options with { Version = script.SourceHash };
@@ -62,22 +76,25 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
             _queries[name] = deployment;
         }
         deployment.Start(log, runOptions);
-        catalog?.Put(name, script.Path);
+        catalog?.Put(new QueryCatalog.Entry(name, script.Path, script.SourceHash, QueryCatalog.Deployed, null, deployment.Status.Since));
         return deployment.Status;
     }
 
-    /// <summary>Deploys every query of the catalog (after a restart); those that fail to compile are reported and stay in the catalog.</summary>
+    /// <summary>
+    /// Deploys every deployed query of the catalog (after a restart), each from its checkpoint or
+    /// from its pending start position; those that fail to compile are reported and stay in the catalog.
+    /// </summary>
     public async Task<IReadOnlyList<(string Name, Exception? Error)>> RedeployCatalogAsync()
     {
         var results = new List<(string, Exception?)>();
-        foreach (var entry in catalog?.Load() ?? [])
+        foreach (var entry in (catalog?.Load() ?? []).Where(e => e.State == QueryCatalog.Deployed))
         {
             try
             {
-                await DeployAsync(entry.Path, entry.Name).ConfigureAwait(false);
+                await DeployAsync(entry.Path, entry.Name, entry.From is { } from ? StartPosition.Parse(from) : null).ConfigureAwait(false);
                 results.Add((entry.Name, null));
             }
-            catch (Exception e) when (e is QueryCompilationException or FileNotFoundException)
+            catch (Exception e) when (e is QueryCompilationException or FileNotFoundException or FormatException)
             {
                 results.Add((entry.Name, e));
             }
@@ -90,6 +107,13 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
     {
         catalog?.Remove(name);
         return await StopAsync(name).ConfigureAwait(false);
+    }
+
+    /// <summary>The user's stop: as <see cref="StopAsync"/>, and the catalog keeps the query stopped across restarts.</summary>
+    public async Task<bool> StopByUserAsync(string name)
+    {
+        bool known = catalog?.MarkStopped(name) ?? false;
+        return await StopAsync(name).ConfigureAwait(false) || known;
     }
 
     /// <summary>Stops <paramref name="name"/> (its tasks checkpoint) and unloads its code; false when it is not running.</summary>
@@ -120,7 +144,7 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
         private readonly CancellationTokenSource _stop = new();
         private Task _run = Task.CompletedTask;
         private int _unloaded;
-        private volatile QueryStatus _status = new(name, script.Path, "running", null, DateTimeOffset.UtcNow);
+        private volatile QueryStatus _status = new(name, script.Path, script.SourceHash, "running", null, DateTimeOffset.UtcNow);
 
         public QueryStatus Status => _status;
 

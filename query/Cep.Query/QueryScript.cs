@@ -1,6 +1,7 @@
 using System.Reflection;
 using System.Runtime.Loader;
 using Cep.Engine.Runtime;
+using Microsoft.Extensions.Configuration;
 
 namespace Cep.Query;
 
@@ -46,6 +47,9 @@ public sealed class QueryScript : IDisposable
     /// <summary>True when the image came from the compile cache instead of the compiler.</summary>
     public bool FromCache { get; }
 
+    /// <summary>Settings of every query, a section per query name; the script sees its own section as <c>Config</c>. Set before running.</summary>
+    public IConfiguration? Settings { get; set; }
+
     /// <summary>Reads and compiles the script at <paramref name="path"/>, or takes its image from <paramref name="cacheDirectory"/>.</summary>
     /// <exception cref="QueryCompilationException">The script has errors (all of them are listed).</exception>
     /// <exception cref="FileNotFoundException">No such file.</exception>
@@ -89,7 +93,7 @@ public sealed class QueryScript : IDisposable
     {
         try
         {
-            var run = (Task<object>)_factory.Invoke(null, [new object?[] { new QueryGlobals(context), null }])!;
+            var run = (Task<object>)_factory.Invoke(null, [new object?[] { new QueryGlobals(context, Settings), null }])!;
             run.GetAwaiter().GetResult();
         }
         catch (Exception e)

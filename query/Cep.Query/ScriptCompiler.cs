@@ -7,6 +7,7 @@ using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
 namespace Cep.Query;
@@ -24,6 +25,7 @@ internal static class ScriptCompiler
     private static readonly string[] Imports =
     [
         "System", "System.Linq", "System.Collections.Generic", "System.Text", "System.Text.Json",
+        "Microsoft.Extensions.Configuration",
         "Cep.Engine", "Cep.Engine.Aggregates", "Cep.Engine.Joins", "Cep.Engine.Patterns",
         "Cep.Engine.Serdes", "Cep.Engine.Time", "Cep.Engine.Windows",
     ];
@@ -41,6 +43,8 @@ internal static class ScriptCompiler
                 typeof(List<>).Assembly,
                 typeof(JsonSerializer).Assembly,
                 typeof(ILogger).Assembly,
+                typeof(IConfiguration).Assembly,
+                typeof(ConfigurationBinder).Assembly,
                 typeof(IObservable<>).Assembly,
                 typeof(System.Reactive.Linq.Observable).Assembly,
                 typeof(Stream<>).Assembly,

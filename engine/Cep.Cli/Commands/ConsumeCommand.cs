@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using Cep.Storage.Log;
-using Cep.Storage.Records;
 using Cep.Storage.Topics;
 
 namespace Cep.Cli.Commands;
@@ -11,7 +10,8 @@ namespace Cep.Cli.Commands;
 /// <c>cep consume TOPIC</c>: prints one value per line, in offset order per partition. Without
 /// <c>--follow</c> it reads from the beginning to the current end, partition after partition;
 /// with it, it starts at the end (unless a start is given) and tails every partition until
-/// Ctrl+C, interleaving partitions as records arrive.
+/// Ctrl+C, interleaving partitions as records arrive. Reads the data directory, or a daemon's
+/// log through its admin API (<see cref="RemoteSource"/>).
 /// </summary>
 internal static class ConsumeCommand
 {
@@ -42,36 +42,44 @@ internal static class ConsumeCommand
                 result.AddError("--offset needs --partition");
             }
         });
-        command.SetAction((parse, ct) => CliContext.RunAsync(parse, async store =>
+        command.SetAction((parse, ct) =>
         {
             string name = parse.GetValue(topic)!;
-            int[] partitions = parse.GetValue(partition) is int only ? [store.GetPartition(name, only).Partition] : Enumerable.Range(0, store.PartitionCount(name)).ToArray();
             var options = new Options(parse.GetValue(fromBeginning), parse.GetValue(offset), ParseTime(parse.GetValue(fromTime)),
                 parse.GetValue(maxMessages), parse.GetValue(follow), parse.GetValue(printKey), parse.GetValue(printOffset));
-            using var cts = CliContext.CancelOnSignal(ct);
-            var output = new Output(options.MaxMessages, cts);
-            try
-            {
-                if (options.Follow)
-                {
-                    await Task.WhenAll(partitions.Select(p => ReadAsync(store.GetPartition(name, p), options, output, cts.Token)));
-                }
-                else
-                {
-                    foreach (int p in partitions)
-                    {
-                        await ReadAsync(store.GetPartition(name, p), options, output, cts.Token);
-                    }
-                }
-            }
-            catch (OperationCanceledException) when (cts.IsCancellationRequested)
-            {
-                // Ctrl+C, or --max-messages reached while following.
-            }
-            output.Flush();
-            return 0;
-        }));
+            return CliContext.RunAsync(
+                parse,
+                store => ConsumeAsync(new LocalSource(store, name), parse.GetValue(partition), options, ct),
+                client => ConsumeAsync(new RemoteSource(client, name), parse.GetValue(partition), options, ct));
+        });
         return command;
+    }
+
+    private static async Task<int> ConsumeAsync(IRecordSource source, int? only, Options options, CancellationToken ct)
+    {
+        var partitions = await source.PartitionsAsync(only, ct);
+        using var cts = CliContext.CancelOnSignal(ct);
+        var output = new Output(options.MaxMessages, cts);
+        try
+        {
+            if (options.Follow)
+            {
+                await Task.WhenAll(partitions.Select(p => ReadAsync(source, p, options, output, cts.Token)));
+            }
+            else
+            {
+                foreach (var p in partitions)
+                {
+                    await ReadAsync(source, p, options, output, cts.Token);
+                }
+            }
+        }
+        catch (OperationCanceledException) when (cts.IsCancellationRequested)
+        {
+            // Ctrl+C, or --max-messages reached while following.
+        }
+        output.Flush();
+        return 0;
     }
 
     private static long? ParseTime(string? text)
@@ -87,24 +95,23 @@ internal static class ConsumeCommand
         return time.ToUnixTimeMilliseconds();
     }
 
-    private static async Task ReadAsync(PartitionLog log, Options options, Output output, CancellationToken ct)
+    private static async Task ReadAsync(IRecordSource source, PartitionRange partition, Options options, Output output, CancellationToken ct)
     {
         long start = options switch
         {
             { Offset: long o } => o,
-            { FromTime: long t } => log.OffsetForTimestamp(t) ?? log.HighWatermark,
-            { FromBeginning: true } => log.LogStartOffset,
-            { Follow: true } => log.HighWatermark,
-            _ => log.LogStartOffset,
+            { FromTime: long t } => await source.OffsetForTimeAsync(partition.Partition, t, ct),
+            { FromBeginning: true } => partition.Start,
+            { Follow: true } => partition.End,
+            _ => partition.Start,
         };
-        if (start < log.LogStartOffset || start > log.LogEndOffset)
+        if (start < partition.Start || start > partition.End)
         {
-            throw new OffsetOutOfRangeException($"offset {start} is out of range for {log.Name}; valid offsets are [{log.LogStartOffset}, {log.LogEndOffset}]");
+            throw new OffsetOutOfRangeException($"offset {start} is out of range for {source.Topic}/{partition.Partition}; valid offsets are [{partition.Start}, {partition.End}]");
         }
-        var reader = new PartitionReader(log, start);
-        await foreach (var record in reader.ReadAsync(options.Follow, ct))
+        await foreach (var record in source.ReadAsync(partition, start, options.Follow, ct))
         {
-            if (!output.Write(log.Partition, record, options))
+            if (!output.Write(record, options))
             {
                 return;
             }
@@ -120,7 +127,7 @@ internal static class ConsumeCommand
         private readonly BufferedStream _buffer = new(Console.OpenStandardOutput(), 1 << 16);
         private long _written;
 
-        public bool Write(int partition, Record record, Options options)
+        public bool Write(ConsumedRecord record, Options options)
         {
             lock (_buffer)
             {
@@ -131,7 +138,7 @@ internal static class ConsumeCommand
                 }
                 if (options.PrintOffset)
                 {
-                    WriteText($"{partition}:{record.Offset}\t");
+                    WriteText($"{record.Partition}:{record.Offset}\t");
                 }
                 if (options.PrintKey)
                 {
@@ -163,11 +170,11 @@ internal static class ConsumeCommand
             }
         }
 
-        private void WriteBytes(ReadOnlyMemory<byte>? bytes)
+        private void WriteBytes(byte[]? bytes)
         {
-            if (bytes is { } b)
+            if (bytes is not null)
             {
-                _buffer.Write(b.Span);
+                _buffer.Write(bytes);
             }
             else
             {

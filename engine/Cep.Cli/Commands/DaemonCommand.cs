@@ -1,12 +1,6 @@
 using System.CommandLine;
-using System.Text;
 using Cep.Engine.Runtime;
 using Cep.Query;
-using Cep.Storage.Records;
-using Cep.Storage.Topics;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
 namespace Cep.Cli.Commands;
@@ -14,31 +8,24 @@ namespace Cep.Cli.Commands;
 /// <summary>
 /// <c>cep daemon</c>: the engine as a service on the embedded log. Deploys every <c>.csx</c> in
 /// <c>--queries</c> and watches the folder (a new or changed script is deployed, replacing the
-/// running version; a deleted one is stopped); serves the admin API over HTTP (Kestrel) on
-/// <c>--http</c>; on Ctrl+C/SIGTERM stops every query — each task checkpoints — and exits 0.
-/// Deployed queries are recorded in <c>&lt;data&gt;/catalog.json</c> and keep their state under
-/// <c>&lt;data&gt;/state</c>, so a restarted daemon redeploys them and each resumes from its checkpoint.
-/// <code>
-///   GET    /health                          "ok"
-///   GET    /queries                         every deployed query's status
-///   GET    /queries/{name}                  one query's status (404 when unknown)
-///   POST   /queries   {"path", "name"?, "from"?}  deploy (400 with the compiler's errors); from =
-///                                           beginning | latest | offset:N | time:ISO drops the state
-///   DELETE /queries/{name}                  stop
-///   GET    /topics                          topics with partition counts and end offsets
-///   GET    /topics/{topic}/records?partition=&amp;offset=&amp;max=   records as JSON
-///   GET    /metrics                         Prometheus text: records, checkpoints, pattern state…
-/// </code>
+/// running version; a deleted one is stopped and forgotten); serves the admin API
+/// (<see cref="AdminApi"/>) over HTTP on <c>--http</c>, and publishes that address in
+/// <c>&lt;data&gt;/daemon.json</c> so the other verbs on the same data directory work through it;
+/// on Ctrl+C/SIGTERM stops every query — each task checkpoints — and exits 0. Deployed queries
+/// are recorded in <c>&lt;data&gt;/catalog.json</c> and keep their state under <c>&lt;data&gt;/state</c>,
+/// so a restarted daemon redeploys them and each resumes from its checkpoint; a query the user
+/// stopped stays stopped.
 /// </summary>
 internal static class DaemonCommand
 {
     public static Command Create()
     {
-        var queries = new Option<string?>("--queries") { Description = "Folder of query scripts (*.csx) to deploy and watch" };
-        var http = new Option<string>("--http") { Description = "Address of the admin API", DefaultValueFactory = _ => "http://127.0.0.1:8420" };
+        var queries = new Option<string?>("--queries") { Description = "Folder of query scripts (*.csx) to deploy and watch (default: $CEP_QUERIES, cep.json)", DefaultValueFactory = CliContext.Configured<string?>("queries", null) };
+        var http = new Option<string>("--http") { Description = "Address of the admin API (default: $CEP_HTTP, cep.json, else http://127.0.0.1:8420)", DefaultValueFactory = CliContext.Configured("http", "http://127.0.0.1:8420") };
+        var interval = new Option<double>("--checkpoint-interval") { Description = "Seconds between checkpoints (default: $CEP_CHECKPOINT_INTERVAL, cep.json, else 10)", DefaultValueFactory = CliContext.Configured("checkpoint-interval", 10.0) };
         var print = new Option<bool>("--print") { Description = "Print every record the queries write (topic TAB [key TAB] value)" };
         var exit = new Option<bool>("--exit-when-caught-up") { Description = "Run the queries to the end their inputs have at start, then stop (demos, tests)" };
-        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, print, exit };
+        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, interval, print, exit };
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async store =>
         {
             string data = parse.GetValue(CliContext.DataOption)!;
@@ -49,11 +36,13 @@ internal static class DaemonCommand
             {
                 StopAtEnd = parse.GetValue(exit),
                 StateDirectory = Path.Combine(data, "state"),
+                CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
                 CreateMissingOutputs = true,
                 LoggerFactory = logging,
             };
             ITopicLog log = parse.GetValue(print) ? new PrintingTopicLog(new EmbeddedTopicLog(store), Console.Out) : new EmbeddedTopicLog(store);
-            await using var manager = new QueryManager(log, options, Path.Combine(data, "query-cache"), new QueryCatalog(Path.Combine(data, "catalog.json")));
+            var catalog = new QueryCatalog(Path.Combine(data, "catalog.json"));
+            await using var manager = new QueryManager(log, options, Path.Combine(data, "query-cache"), catalog, QueryHost.Settings(parse));
             foreach (var (name, error) in await manager.RedeployCatalogAsync())
             {
                 if (error is null)
@@ -65,11 +54,14 @@ internal static class DaemonCommand
                     logger.LogError("Not redeployed {Query}: {Message}", name, error.Message);
                 }
             }
-            using var watcher = parse.GetValue(queries) is { } folder ? await WatchAsync(folder, manager, logger) : null;
-            var app = BuildApi(parse.GetValue(http)!, store, manager, metrics);
+            using var watcher = parse.GetValue(queries) is { } folder ? await WatchAsync(folder, manager, catalog, logger) : null;
+            string address = parse.GetValue(http)!;
+            var app = AdminApi.Build(address, store, manager, metrics);
             using var cts = CliContext.CancelOnSignal(ct);
             await app.StartAsync(cts.Token);
-            logger.LogInformation("Admin API on {Address}; data in {Data}", parse.GetValue(http), data);
+            string daemonFile = CliContext.DaemonFile(data);
+            await File.WriteAllTextAsync(daemonFile, System.Text.Json.JsonSerializer.Serialize(new { http = address, pid = Environment.ProcessId }), CancellationToken.None);
+            logger.LogInformation("Admin API on {Address}; data in {Data}", address, data);
             try
             {
                 if (parse.GetValue(exit))
@@ -89,20 +81,25 @@ internal static class DaemonCommand
             {
                 logger.LogInformation("Stopping: every query checkpoints");
             }
+            File.Delete(daemonFile);
             await app.StopAsync(CancellationToken.None);
             return 0;
         }));
         return command;
     }
 
-    private static async Task<FileSystemWatcher> WatchAsync(string folder, QueryManager manager, ILogger logger)
+    private static async Task<FileSystemWatcher> WatchAsync(string folder, QueryManager manager, QueryCatalog catalog, ILogger logger)
     {
         Directory.CreateDirectory(folder);
         foreach (string script in Directory.GetFiles(folder, "*.csx"))
         {
-            // The catalog already redeployed what ran before, from this same file as it is now.
+            // The catalog already redeployed what ran before, from this same file as it is now,
+            // and a query the user stopped stays stopped until its file changes or it is deployed.
             string full = Path.GetFullPath(script);
-            if (manager.Get(Path.GetFileNameWithoutExtension(script)) is not { State: "running" } running || running.Path != full)
+            string name = Path.GetFileNameWithoutExtension(script);
+            bool redeployed = manager.Get(name) is { State: "running" } running && running.Path == full;
+            bool stopped = catalog.Get(name) is { State: QueryCatalog.Stopped } entry && entry.Path == full;
+            if (!redeployed && !stopped)
             {
                 await DeployAsync(manager, script, logger);
             }
@@ -160,79 +157,4 @@ internal static class DaemonCommand
             logger.LogInformation("Stopped {Query}: {Path} was removed", name, path);
         }
     }
-
-    private static WebApplication BuildApi(string address, TopicStore store, QueryManager manager, PrometheusText metrics)
-    {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls(address);
-        var app = builder.Build();
-        app.MapGet("/health", () => "ok");
-        app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
-        app.MapGet("/queries", () => Results.Json(manager.List()));
-        app.MapGet("/queries/{name}", (string name) => manager.Get(name) is { } status ? Results.Json(status) : Results.NotFound(new { error = $"no query '{name}'" }));
-        app.MapPost("/queries", async (DeployRequest request) =>
-        {
-            try
-            {
-                return Results.Json(await manager.DeployAsync(request.Path, request.Name, request.From is { } from ? StartPosition.Parse(from) : null));
-            }
-            catch (Exception e) when (e is QueryCompilationException or FileNotFoundException or FormatException)
-            {
-                return Results.BadRequest(new { error = e.Message });
-            }
-        });
-        app.MapDelete("/queries/{name}", async (string name) =>
-            await manager.RemoveAsync(name) ? Results.Json(manager.Get(name)) : Results.NotFound(new { error = $"no running query '{name}'" }));
-        app.MapGet("/topics", () => Results.Json(store.ListTopics().Order(StringComparer.Ordinal).Select(topic => new
-        {
-            name = topic,
-            partitions = Enumerable.Range(0, store.PartitionCount(topic)).Select(p => new { partition = p, endOffset = store.GetPartition(topic, p).HighWatermark }),
-        })));
-        app.MapGet("/topics/{topic}/records", (string topic, int? partition, long? offset, int? max) =>
-        {
-            if (!store.ListTopics().Contains(topic))
-            {
-                return Results.NotFound(new { error = $"no topic '{topic}'" });
-            }
-            return Results.Json(ReadRecords(store, topic, partition ?? 0, offset ?? 0, max ?? 100));
-        });
-        return app;
-    }
-
-    private static List<object> ReadRecords(TopicStore store, string topic, int partition, long offset, int max)
-    {
-        var records = new List<object>();
-        var log = store.GetPartition(topic, partition);
-        while (records.Count < max && offset < log.HighWatermark)
-        {
-            long next = offset;
-            foreach (var batch in RecordBatch.ReadAll(log.Read(offset, 1 << 20).Records))
-            {
-                foreach (var record in batch)
-                {
-                    if (record.Offset >= offset && records.Count < max)
-                    {
-                        records.Add(new
-                        {
-                            offset = record.Offset,
-                            timestamp = record.Timestamp,
-                            key = record.Key is { } k ? Encoding.UTF8.GetString(k.Span) : null,
-                            value = record.Value is { } v ? Encoding.UTF8.GetString(v.Span) : null,
-                        });
-                    }
-                }
-                next = batch.LastOffset + 1;
-            }
-            if (next == offset)
-            {
-                break;
-            }
-            offset = next;
-        }
-        return records;
-    }
-
-    /// <summary>A deployment: the script, optionally another name, optionally a start position (beginning, latest, offset:N, time:ISO) that drops the query's state.</summary>
-    private sealed record DeployRequest(string Path, string? Name, string? From);
 }

@@ -27,30 +27,21 @@ internal static class ProduceCommand
         var separator = new Option<string?>("--key-separator") { Description = "Split each line at the first occurrence into key and value" };
         var partition = new Option<int?>("--partition") { Description = "Append every record to this partition" };
         var command = new Command("produce", "Append one record per line from stdin or a file") { topic, file, separator, partition };
-        command.SetAction((parse, ct) => CliContext.RunAsync(parse, store =>
-            RunAsync(store, parse.GetValue(topic)!, parse.GetValue(file), parse.GetValue(separator), parse.GetValue(partition), ct)));
+        command.SetAction((parse, ct) => CliContext.RunAsync(
+            parse,
+            store => RunAsync(Producer.Open(store, parse.GetValue(topic)!, parse.GetValue(separator), parse.GetValue(partition)), parse.GetValue(topic)!, parse.GetValue(file), ct),
+            client => RunAsync(new RemoteLineSink(client, parse.GetValue(topic)!, parse.GetValue(separator), parse.GetValue(partition)), parse.GetValue(topic)!, parse.GetValue(file), ct)));
         return command;
     }
 
-    private static async Task<int> RunAsync(TopicStore store, string topic, FileInfo? file, string? separator, int? fixedPartition, CancellationToken ct)
+    private static async Task<int> RunAsync(ILineSink sink, string topic, FileInfo? file, CancellationToken ct)
     {
-        int partitions = store.PartitionCount(topic);
-        if (fixedPartition is int p)
-        {
-            store.GetPartition(topic, p); // validates the partition, naming the valid range
-        }
-        if (separator is { Length: 0 })
-        {
-            throw new InvalidConfigException("--key-separator must not be empty");
-        }
         using var reader = file is null
             ? new StreamReader(Console.OpenStandardInput(), Encoding.UTF8, false, 1 << 16)
             : new StreamReader(OpenInput(file), Encoding.UTF8, false, 1 << 16);
-        var producer = new Producer(store, topic, partitions);
         bool interactive = file is not null && !Console.IsErrorRedirected;
         var progressClock = Stopwatch.StartNew();
         long lineNumber = 0;
-        int stickyPartition = 0;
         try
         {
             if (interactive)
@@ -60,11 +51,10 @@ internal static class ProduceCommand
                     var task = context.AddTask($"appending to {topic}", maxValue: Math.Max(1, reader.BaseStream.Length));
                     while (await reader.ReadLineAsync(ct) is { } line)
                     {
-                        lineNumber++;
-                        stickyPartition = await producer.AddAsync(line, lineNumber, separator, fixedPartition, stickyPartition);
+                        await sink.AddAsync(line, ++lineNumber);
                         task.Value = reader.BaseStream.Position;
                     }
-                    await producer.CompleteAsync();
+                    await sink.CompleteAsync();
                     task.Value = task.MaxValue;
                 });
             }
@@ -72,33 +62,32 @@ internal static class ProduceCommand
             {
                 while (await reader.ReadLineAsync(ct) is { } line)
                 {
-                    lineNumber++;
-                    stickyPartition = await producer.AddAsync(line, lineNumber, separator, fixedPartition, stickyPartition);
+                    await sink.AddAsync(line, ++lineNumber);
                     if (progressClock.ElapsedMilliseconds >= 1000)
                     {
-                        await Console.Error.WriteLineAsync($"appended {producer.Acknowledged} records");
+                        await Console.Error.WriteLineAsync($"appended {sink.Acknowledged} records");
                         progressClock.Restart();
                     }
                 }
-                await producer.CompleteAsync();
+                await sink.CompleteAsync();
             }
         }
-        catch (Exception e) when (e is Cep.Storage.StorageException or FormatException)
+        catch (Exception e) when (e is Cep.Storage.StorageException or FormatException or CommandException)
         {
             // Lines before the bad one were accepted: append them, then report.
             try
             {
-                await producer.CompleteAsync();
+                await sink.CompleteAsync();
             }
-            catch (Cep.Storage.StorageException)
+            catch (Exception again) when (again is Cep.Storage.StorageException or CommandException)
             {
                 // Already failing; the count below says what made it.
             }
             await Console.Error.WriteLineAsync($"error: {e.Message}");
-            Console.WriteLine($"appended {producer.Acknowledged} records to {topic} before the error");
+            Console.WriteLine($"appended {sink.Acknowledged} records to {topic} before the error");
             return 1;
         }
-        Console.WriteLine($"appended {producer.Acknowledged} records to {topic}");
+        Console.WriteLine($"appended {sink.Acknowledged} records to {topic}");
         return 0;
     }
 
@@ -114,18 +103,35 @@ internal static class ProduceCommand
         }
     }
 
-    /// <summary>Per-partition batch builders, the appends in flight, and the count acknowledged.</summary>
-    internal sealed class Producer(TopicStore store, string topic, int partitionCount)
+    /// <summary>Lines into one topic of the store: per-partition batch builders, the appends in flight, and the count acknowledged.</summary>
+    internal sealed class Producer(TopicStore store, string topic, int partitionCount, string? separator, int? fixedPartition) : ILineSink
     {
         private readonly RecordBatchBuilder?[] _builders = new RecordBatchBuilder?[partitionCount];
         private readonly Queue<Task<AppendResult>> _inFlight = new();
         private readonly int _maxBatchBytes = Math.Min(1024 * 1024, store.GetPartition(topic, 0).Config.MaxMessageBytes);
         private byte[] _buffer = new byte[4096];
 
+        // Keyless records fill one batch per partition in turn, starting anywhere so that many short producers spread.
+        private int _sticky = Random.Shared.Next(partitionCount);
+
         public long Acknowledged { get; private set; }
 
-        /// <summary>Adds one line; returns the sticky partition for the next keyless record.</summary>
-        public async Task<int> AddAsync(string line, long lineNumber, string? separator, int? fixedPartition, int sticky)
+        /// <summary>A producer into <paramref name="topic"/>; a bad partition or an empty separator is refused here, before any line.</summary>
+        public static Producer Open(TopicStore store, string topic, string? separator, int? fixedPartition)
+        {
+            int partitions = store.PartitionCount(topic);
+            if (fixedPartition is int p)
+            {
+                store.GetPartition(topic, p); // validates the partition, naming the valid range
+            }
+            if (separator is { Length: 0 })
+            {
+                throw new InvalidConfigException("--key-separator must not be empty");
+            }
+            return new Producer(store, topic, partitions, separator, fixedPartition);
+        }
+
+        public async ValueTask AddAsync(string line, long lineNumber)
         {
             string? key = null;
             string value = line;
@@ -154,7 +160,7 @@ internal static class ProduceCommand
             {
                 throw new RecordTooLargeException($"line {lineNumber}: a record of {keyLength + valueLength} bytes does not fit max.message.bytes={_maxBatchBytes} of topic '{topic}'");
             }
-            int partition = fixedPartition ?? (key is null ? sticky : store.PartitionFor(topic, _buffer.AsSpan(0, keyLength), keyIsNull: false));
+            int partition = fixedPartition ?? (key is null ? _sticky : store.PartitionFor(topic, _buffer.AsSpan(0, keyLength), keyIsNull: false));
             var builder = _builders[partition] ??= new RecordBatchBuilder();
             if (builder.Count > 0 && builder.EstimatedSize + keyLength + valueLength + 32 > _maxBatchBytes)
             {
@@ -174,10 +180,9 @@ internal static class ProduceCommand
                 await SendAsync(partition);
                 if (key is null && fixedPartition is null)
                 {
-                    sticky = (sticky + 1) % partitionCount;
+                    _sticky = (_sticky + 1) % partitionCount;
                 }
             }
-            return sticky;
         }
 
         public async Task CompleteAsync()

@@ -8,13 +8,15 @@ namespace Cep.Cli.Commands;
 /// <summary>
 /// The daemon's <c>/metrics</c>: listens to every instrument of the engine's meters
 /// (<c>Cep.*</c>: runtime, patterns) from start, keeps counters and up-down counters as sums
-/// and histograms as count and sum per tag set, and renders them in the Prometheus text
-/// format (dots become underscores; counters end in <c>_total</c>). Thread-safe.
+/// and histograms as count and sum per tag set, samples observable gauges (lag, watermark
+/// delay) afresh on each render — a series whose task ended disappears — and renders them in
+/// the Prometheus text format (dots become underscores; counters end in <c>_total</c>). Thread-safe.
 /// </summary>
 internal sealed class PrometheusText : IDisposable
 {
     private readonly MeterListener _listener = new();
     private readonly ConcurrentDictionary<(Instrument Instrument, string Labels), Series> _series = new();
+    private readonly Lock _render = new();
 
     public PrometheusText()
     {
@@ -32,6 +34,19 @@ internal sealed class PrometheusText : IDisposable
     }
 
     public string Render()
+    {
+        lock (_render)
+        {
+            foreach (var key in _series.Keys.Where(k => k.Instrument.IsObservable))
+            {
+                _series.TryRemove(key, out _);
+            }
+            _listener.RecordObservableInstruments();
+            return RenderSeries();
+        }
+    }
+
+    private string RenderSeries()
     {
         var text = new StringBuilder();
         foreach (var family in _series.GroupBy(s => s.Key.Instrument).OrderBy(g => g.Key.Name, StringComparer.Ordinal))

@@ -1,36 +1,22 @@
 using System.CommandLine;
-using System.Net;
-using System.Net.Http.Json;
 using System.Text.Json;
+using Cep.Query;
 using Spectre.Console;
 
 namespace Cep.Cli.Commands;
 
 /// <summary>
-/// <c>cep query deploy|list|status|stop</c>: manage the queries of a running daemon through its
-/// admin API (<c>--server</c>, default <c>$CEP_SERVER</c> or http://127.0.0.1:8420). Lists print
-/// a table, or the API's JSON with <c>--output json</c>. A refused deployment prints the
-/// compiler's errors and exits 1; an unreachable daemon is one clear line and exit 1.
+/// <c>cep query deploy|list|status|stop</c>: manage queries, through a running daemon's admin
+/// API (see <see cref="CliContext"/> for when), or in the data directory's catalog when no
+/// daemon runs: there a deployment compiles the script (refused with the compiler's errors)
+/// and is recorded, with its start position, for the next <c>cep daemon</c> to run; a stop is
+/// recorded the same way. Lists print a table, or JSON with <c>--output json</c>.
 /// </summary>
 internal static class QueryCommand
 {
-    private static readonly Option<string> ServerOption = new("--server")
-    {
-        Description = "Admin API of the daemon (default: $CEP_SERVER or http://127.0.0.1:8420)",
-        Recursive = true,
-        DefaultValueFactory = _ => Environment.GetEnvironmentVariable("CEP_SERVER") is { Length: > 0 } server ? server : "http://127.0.0.1:8420",
-    };
-
-    private static readonly Option<string> OutputOption = new("--output")
-    {
-        Description = "table (default) or json",
-        Recursive = true,
-        DefaultValueFactory = _ => "table",
-    };
-
     public static Command Create()
     {
-        var command = new Command("query", "Deploy, list, inspect and stop the queries of a running daemon") { ServerOption, OutputOption };
+        var command = new Command("query", "Deploy, list, inspect and stop queries (of a running daemon, or in the data directory's catalog)");
         var file = new Argument<string>("file") { Description = "The query script (.csx)" };
         var fromBeginning = new Option<bool>("--from-beginning") { Description = "Drop the query's state and start at the beginning of every input" };
         var fromOffset = new Option<long?>("--from-offset") { Description = "Drop the query's state and start every input at this offset" };
@@ -47,24 +33,41 @@ internal static class QueryCommand
                 result.AddError("give at most one of --from-beginning, --from-offset, --from-time and --from-latest");
             }
         });
-        deploy.SetAction((parse, ct) => CallAsync(parse, async http =>
+        deploy.SetAction((parse, ct) =>
         {
             string? from = parse.GetValue(fromBeginning) ? "beginning"
                 : parse.GetValue(fromLatest) ? "latest"
                 : parse.GetValue(fromOffset) is { } offset ? $"offset:{offset}"
                 : parse.GetValue(fromTime) is { } time ? $"time:{time}"
                 : null;
-            var response = await http.PostAsJsonAsync("/queries", new { path = Path.GetFullPath(parse.GetValue(file)!), name = parse.GetValue(QueryHost.NameOption), from }, ct);
-            return await PrintAsync(parse, response, ct);
-        }));
-        var list = new Command("list", "Every deployed query and its state");
-        list.SetAction((parse, ct) => CallAsync(parse, async http => await PrintAsync(parse, await http.GetAsync("/queries", ct), ct)));
+            string path = Path.GetFullPath(parse.GetValue(file)!);
+            string? name = parse.GetValue(QueryHost.NameOption);
+            return RunAsync(
+                parse,
+                single: true,
+                catalog => DeployToCatalog(parse, catalog, path, name, from),
+                client => client.PostAsync("/queries", new { path, name, from }, ct));
+        });
+        var list = new Command("list", "Every query and its state");
+        list.SetAction((parse, ct) => RunAsync(
+            parse,
+            single: false,
+            catalog => [.. catalog.Load().Select(QueryManager.CatalogStatus)],
+            client => client.GetAsync("/queries", ct)));
         var name = new Argument<string>("name") { Description = "Query name" };
         var status = new Command("status", "One query's state (and error)") { name };
-        status.SetAction((parse, ct) => CallAsync(parse, async http => await PrintAsync(parse, await http.GetAsync($"/queries/{Uri.EscapeDataString(parse.GetValue(name)!)}", ct), ct)));
+        status.SetAction((parse, ct) => RunAsync(
+            parse,
+            single: true,
+            catalog => [QueryManager.CatalogStatus(catalog.Get(parse.GetValue(name)!) ?? throw Unknown(parse.GetValue(name)!))],
+            client => client.GetAsync($"/queries/{DaemonClient.Escape(parse.GetValue(name)!)}", ct)));
         var stopName = new Argument<string>("name") { Description = "Query name" };
-        var stop = new Command("stop", "Stop a query (its tasks checkpoint first)") { stopName };
-        stop.SetAction((parse, ct) => CallAsync(parse, async http => await PrintAsync(parse, await http.DeleteAsync($"/queries/{Uri.EscapeDataString(parse.GetValue(stopName)!)}", ct), ct)));
+        var stop = new Command("stop", "Stop a query (its tasks checkpoint first); it stays stopped across daemon restarts") { stopName };
+        stop.SetAction((parse, ct) => RunAsync(
+            parse,
+            single: true,
+            catalog => catalog.MarkStopped(parse.GetValue(stopName)!) ? [QueryManager.CatalogStatus(catalog.Get(parse.GetValue(stopName)!)!)] : throw Unknown(parse.GetValue(stopName)!),
+            client => client.DeleteAsync($"/queries/{DaemonClient.Escape(parse.GetValue(stopName)!)}", ct)));
         command.Subcommands.Add(deploy);
         command.Subcommands.Add(list);
         command.Subcommands.Add(status);
@@ -72,47 +75,55 @@ internal static class QueryCommand
         return command;
     }
 
-    private static async Task<int> CallAsync(ParseResult parse, Func<HttpClient, Task<int>> call)
+    private static CommandException Unknown(string name) => new($"no query '{name}' in the catalog");
+
+    private static List<QueryStatus> DeployToCatalog(ParseResult parse, QueryCatalog catalog, string path, string? name, string? from)
     {
-        string server = parse.GetValue(ServerOption)!;
-        using var http = new HttpClient { BaseAddress = new Uri(server), Timeout = TimeSpan.FromMinutes(2) };
-        try
+        if (from is not null)
         {
-            return await call(http);
+            StartPosition.Parse(from); // refused now, not when the daemon starts
         }
-        catch (HttpRequestException e)
-        {
-            await Console.Error.WriteLineAsync($"error: no daemon answers at {server} ({e.Message}); start one with `cep daemon`");
-            return 1;
-        }
+        using var script = QueryHost.Compile(parse, path);
+        var entry = new QueryCatalog.Entry(name ?? script.Name, script.Path, script.SourceHash, QueryCatalog.Deployed, from, DateTimeOffset.UtcNow);
+        catalog.Put(entry);
+        return [QueryManager.CatalogStatus(entry)];
     }
 
-    /// <summary>Prints the API's answer: its JSON, or a table of query statuses; errors on stderr with exit code 1.</summary>
-    private static async Task<int> PrintAsync(ParseResult parse, HttpResponseMessage response, CancellationToken ct)
+    /// <summary>
+    /// The catalog's answer or the daemon's, printed the same way (JSON: an object when
+    /// <paramref name="single"/>, else an array); a script that does not compile prints the
+    /// compiler's errors and exits 1.
+    /// </summary>
+    private static Task<int> RunAsync(ParseResult parse, bool single, Func<QueryCatalog, List<QueryStatus>> local, Func<DaemonClient, Task<JsonElement>> remote) =>
+        CliContext.RunAsync(
+            parse,
+            store => QueryHost.ReportCompileErrors(() => Print(parse, single, local(new QueryCatalog(Path.Combine(store.DataDirectory, "catalog.json"))))),
+            async client =>
+            {
+                var answer = await remote(client);
+                var statuses = answer.ValueKind == JsonValueKind.Array ? answer.Deserialize<List<QueryStatus>>(JsonSerializerOptions.Web)! : [answer.Deserialize<QueryStatus>(JsonSerializerOptions.Web)!];
+                return await Print(parse, single, statuses);
+            });
+
+    private static Task<int> Print(ParseResult parse, bool single, List<QueryStatus> statuses)
     {
-        string body = await response.Content.ReadAsStringAsync(ct);
-        var json = JsonDocument.Parse(body).RootElement;
-        if (response.StatusCode != HttpStatusCode.OK)
+        if (CliContext.Json(parse))
         {
-            await Console.Error.WriteLineAsync($"error: {json.GetProperty("error").GetString()}");
-            return 1;
+            Console.WriteLine(single ? JsonSerializer.Serialize(statuses[0], JsonSerializerOptions.Web) : JsonSerializer.Serialize(statuses, JsonSerializerOptions.Web));
+            return Task.FromResult(0);
         }
-        if (parse.GetValue(OutputOption) == "json")
-        {
-            Console.WriteLine(body);
-            return 0;
-        }
-        var table = new Table().AddColumns("name", "state", "since", "script", "error");
-        foreach (var query in json.ValueKind == JsonValueKind.Array ? json.EnumerateArray() : Enumerable.Repeat(json, 1))
+        var table = new Table().AddColumns("name", "state", "version", "since", "script", "error");
+        foreach (var query in statuses)
         {
             table.AddRow(
-                Markup.Escape(query.GetProperty("name").GetString()!),
-                Markup.Escape(query.GetProperty("state").GetString()!),
-                Markup.Escape(query.GetProperty("since").GetDateTimeOffset().ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)),
-                Markup.Escape(query.GetProperty("path").GetString()!),
-                Markup.Escape(query.GetProperty("error").GetString() ?? ""));
+                Markup.Escape(query.Name),
+                Markup.Escape(query.State),
+                Markup.Escape(query.Version[..Math.Min(12, query.Version.Length)]),
+                Markup.Escape(query.Since.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)),
+                Markup.Escape(query.Path),
+                Markup.Escape(query.Error ?? ""));
         }
         AnsiConsole.Write(table);
-        return 0;
+        return Task.FromResult(0);
     }
 }

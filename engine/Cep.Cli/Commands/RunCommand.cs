@@ -22,12 +22,12 @@ internal static class RunCommand
         var file = new Argument<string>("file") { Description = "The query script (.csx)" };
         var state = new Option<string?>("--state") { Description = "State directory (default: <data>/state)" };
         var exit = new Option<bool>("--exit-when-caught-up") { Description = "Stop once every input is read to its current end and the windows have flushed" };
-        var interval = new Option<double>("--checkpoint-interval") { Description = "Seconds between checkpoints", DefaultValueFactory = _ => 10 };
+        var interval = new Option<double>("--checkpoint-interval") { Description = "Seconds between checkpoints (default: $CEP_CHECKPOINT_INTERVAL, cep.json, else 10)", DefaultValueFactory = CliContext.Configured("checkpoint-interval", 10.0) };
         var inputs = new Option<string[]>("--input") { Description = "TOPIC=FILE: append each line of FILE to TOPIC first (repeatable)", AllowMultipleArgumentsPerToken = false };
         var quiet = new Option<bool>("--quiet") { Description = "Do not print the records the query writes" };
         var command = new Command("run", "Run a query script until stopped (or until caught up)")
         {
-            file, QueryHost.NameOption, state, exit, interval, inputs, quiet,
+            file, QueryHost.NameOption, state, exit, interval, inputs, quiet, QueryHost.SetOption,
         };
         command.Validators.Add(result =>
         {
@@ -36,6 +36,13 @@ internal static class RunCommand
                 if (input.IndexOf('=') is <= 0 || input.EndsWith('='))
                 {
                     result.AddError($"--input {input}: expected TOPIC=FILE");
+                }
+            }
+            foreach (string setting in result.GetValue(QueryHost.SetOption) ?? [])
+            {
+                if (setting.IndexOf('=') is <= 0)
+                {
+                    result.AddError($"--set {setting}: expected KEY=VALUE");
                 }
             }
         });
@@ -72,14 +79,13 @@ internal static class RunCommand
         {
             store.CreateTopic(topic, 1);
         }
-        var producer = new ProduceCommand.Producer(store, topic, store.PartitionCount(topic));
+        var producer = ProduceCommand.Producer.Open(store, topic, null, null);
         long lineNumber = 0;
-        int sticky = 0;
         foreach (string line in File.ReadLines(file))
         {
             if (line.Length > 0)
             {
-                sticky = await producer.AddAsync(line, ++lineNumber, null, null, sticky);
+                await producer.AddAsync(line, ++lineNumber);
             }
         }
         await producer.CompleteAsync();

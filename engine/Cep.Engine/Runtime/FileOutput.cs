@@ -16,9 +16,8 @@ namespace Cep.Engine.Runtime;
 /// Readers take only <c>part-*.txt</c>, in id order. Without checkpointed state, lines are
 /// appended to <c>part-&lt;task&gt;.txt</c> directly. Owned by one task.
 /// </summary>
-internal sealed class FileOutput<T>(string directory, int task, Func<T, string> format) : TaskOutput, IObserver<StreamItem<T>>, ICheckpointed, ICheckpointListener
+internal sealed class FileOutput<T>(string directory, int task, Func<T, string> format) : LineOutput<T>($"ToFile({directory})", format), ICheckpointed, ICheckpointListener
 {
-    private readonly StringBuilder _lines = new();
     private FileStream? _file;
     private bool _transactional;
 
@@ -31,36 +30,14 @@ internal sealed class FileOutput<T>(string directory, int task, Func<T, string> 
     /// <summary>Turns on the two-phase commit (the task checkpoints).</summary>
     public void CommitWithCheckpoints() => _transactional = true;
 
-    public void OnNext(StreamItem<T> item)
-    {
-        if (!item.IsEvent || Error is not null)
-        {
-            return;
-        }
-        try
-        {
-            _lines.Append(format(item.Value)).Append('\n');
-        }
-        catch (Exception e)
-        {
-            Error = new OperatorException($"ToFile({directory})", item.Origin, e);
-        }
-    }
-
-    public void OnError(Exception error) => Error ??= error;
-
-    public void OnCompleted()
-    {
-    }
-
     public override ValueTask FlushAsync(ITopicLog log)
     {
-        if (_lines.Length > 0)
+        if (Lines.Length > 0)
         {
             var file = Open();
-            file.Write(Encoding.UTF8.GetBytes(_lines.ToString()));
+            file.Write(Encoding.UTF8.GetBytes(Lines.ToString()));
             file.Flush();
-            _lines.Clear();
+            Lines.Clear();
         }
         return ValueTask.CompletedTask;
     }

@@ -184,6 +184,13 @@ public sealed class QueryContext
         stream.Subscribe(output);
     }
 
+    internal void AddConsoleOutput<T>(Stream<T> stream, Func<T, string> format)
+    {
+        var output = new ConsoleOutput<T>(Options.Console, format);
+        _outputs.Add(output);
+        stream.Subscribe(output);
+    }
+
     /// <summary>
     /// Sends <paramref name="stream"/> through the query's next repartition topic
     /// (<c>&lt;query&gt;-repartition-&lt;n&gt;</c>, created with the query's partition count) keyed by

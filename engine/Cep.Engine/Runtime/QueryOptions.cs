@@ -67,5 +67,8 @@ public sealed record QueryOptions
     public Action<int>? OnProgress { get; init; }
 
     /// <summary>Where the query's operators log (e.g. a pattern's partial-match cap biting); none by default.</summary>
+    /// <summary>Where <c>ToConsole</c> writes (standard output unless the host says otherwise).</summary>
+    public TextWriter Console { get; init; } = System.Console.Out;
+
     public ILoggerFactory LoggerFactory { get; init; } = NullLoggerFactory.Instance;
 }

@@ -33,4 +33,13 @@ public static class StreamOutputs
         ArgumentNullException.ThrowIfNull(format);
         QueryContext.Current.AddFileOutput(stream, directory, format);
     }
+
+    /// <summary>
+    /// Prints each event as a line (<paramref name="format"/>, default <c>ToString()</c>) to the
+    /// query's console: standard output of <c>cep run</c> or of the daemon. At least once — a
+    /// restarted query prints again what followed its last checkpoint — so use it to watch, and
+    /// topics or <see cref="ToFile{T}"/> to keep.
+    /// </summary>
+    public static void ToConsole<T>(this Stream<T> stream, Func<T, string>? format = null) =>
+        QueryContext.Current.AddConsoleOutput(stream, format ?? (value => value?.ToString() ?? "null"));
 }

@@ -54,6 +54,7 @@ internal sealed class StreamTask
 
     public async Task RunAsync(CancellationToken cancellationToken)
     {
+        RuntimeProgress.Started(this);
         try
         {
             Restore();
@@ -71,9 +72,20 @@ internal sealed class StreamTask
         }
         finally
         {
+            RuntimeProgress.Ended(this);
             _context.State?.Dispose();
         }
     }
+
+    /// <summary>Where this task is in each input (any thread; a snapshot).</summary>
+    internal IEnumerable<InputProgress> Progress() => _context.Inputs.Select(input => new InputProgress(
+        _context.QueryName,
+        _context.Partition,
+        input.Cursor.Topic,
+        input.Cursor.Partition,
+        input.ProcessedPosition,
+        _context.Log.EndOffset(input.Cursor.Topic, input.Cursor.Partition),
+        input.PushedWatermark == long.MinValue ? null : input.PushedWatermark));
 
     private void Restore()
     {
@@ -91,6 +103,7 @@ internal sealed class StreamTask
             foreach (var input in _context.Inputs.Where(i => i.Group == group))
             {
                 input.PushPunctuation(StreamItemKind.Watermark, watermark);
+                input.PushedWatermark = watermark;
             }
         }
     }
@@ -220,6 +233,7 @@ internal sealed class StreamTask
             foreach (var input in group)
             {
                 input.PushPunctuation(StreamItemKind.Watermark, watermark);
+                input.PushedWatermark = watermark;
             }
         }
     }

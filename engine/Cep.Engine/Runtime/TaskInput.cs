@@ -9,6 +9,8 @@ namespace Cep.Engine.Runtime;
 /// </summary>
 internal abstract class TaskInput
 {
+    private long _pushedWatermark = long.MinValue;
+
     protected TaskInput(IPartitionCursor cursor, int group)
     {
         Cursor = cursor;
@@ -26,6 +28,16 @@ internal abstract class TaskInput
 
     /// <summary>Every event with a timestamp at or below this has been released into the graph (long.MinValue before any).</summary>
     public abstract long Watermark { get; }
+
+    /// <summary>The last watermark the task pushed into this input (long.MinValue before any); written by the task, read by progress reports.</summary>
+    public long PushedWatermark
+    {
+        get => Volatile.Read(ref _pushedWatermark);
+        set => Volatile.Write(ref _pushedWatermark, value);
+    }
+
+    /// <summary>The offset of the next record the graph will get: the cursor's position less what is read ahead (offsets of a compacted topic's gaps aside).</summary>
+    public long ProcessedPosition => Cursor.Position - Buffered;
 
     /// <summary>The input's own idleness (its watermark strategy's), or null for the query's default.</summary>
     public TimeSpan? Idleness { get; init; }

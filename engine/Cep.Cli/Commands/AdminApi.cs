@@ -1,0 +1,241 @@
+using System.Text;
+using Cep.Engine.Runtime;
+using Cep.Query;
+using Cep.Storage;
+using Cep.Storage.Log;
+using Cep.Storage.Records;
+using Cep.Storage.Topics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+
+namespace Cep.Cli.Commands;
+
+/// <summary>
+/// The daemon's admin API over HTTP (Kestrel), JSON in and out; a refusal is a 4xx with
+/// <c>{"error": "…"}</c> naming the problem (404 for an unknown topic or query):
+/// <code>
+///   GET    /health                                  "ok"
+///   GET    /metrics                                 Prometheus text: records, lag, watermark delay, checkpoints, patterns
+///   GET    /queries | /queries/{name}               query status(es): running, completed, failed (with the error), stopped
+///   POST   /queries   {"path", "name"?, "from"?}    deploy (400 with the compiler's errors); from = beginning |
+///                                                   latest | offset:N | time:ISO drops the query's state
+///   DELETE /queries/{name}                          stop (the catalog keeps it stopped across restarts)
+///   GET    /groups | /groups/{query}                each query as a consumer group: per input partition the
+///                                                   task, its position, the end offset and the lag
+///   GET    /topics                                  topics with their partitions' offsets
+///   POST   /topics    {"name", "partitions"?, "replicationFactor"?, "config"?}   create
+///   GET    /topics/{topic}                          describe: partitions (offsets, sizes, segments) and config
+///   PATCH  /topics/{topic}  {"partitions"?, "config"?}   grow, change config
+///   DELETE /topics/{topic}                          delete
+///   POST   /topics/{topic}/records?keySeparator=&amp;partition=&amp;firstLine=   body: one record per line
+///                                                   → {"appended", "error"?}: lines before a bad one are kept
+///   GET    /topics/{topic}/records?partition=&amp;offset=&amp;max=&amp;waitMs=   records as JSON (UTF-8 text),
+///                                                   waiting up to waitMs for the first when there is none yet
+///   GET    /topics/{topic}/offsets?partition=&amp;time=   the first offset at or after a time (epoch ms)
+/// </code>
+/// </summary>
+internal static class AdminApi
+{
+    public static WebApplication Build(string address, TopicStore store, QueryManager manager, PrometheusText metrics)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls(address);
+        var app = builder.Build();
+        app.MapGet("/health", () => "ok");
+        app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
+        MapQueries(app, manager);
+        MapGroups(app);
+        MapTopics(app, store);
+        MapRecords(app, store);
+        return app;
+    }
+
+    private static void MapQueries(WebApplication app, QueryManager manager)
+    {
+        app.MapGet("/queries", () => Results.Json(manager.List()));
+        app.MapGet("/queries/{name}", (string name) => manager.Get(name) is { } status ? Results.Json(status) : NotFound($"no query '{name}'"));
+        app.MapPost("/queries", async (DeployRequest request) =>
+        {
+            try
+            {
+                return Results.Json(await manager.DeployAsync(request.Path, request.Name, request.From is { } from ? StartPosition.Parse(from) : null));
+            }
+            catch (Exception e) when (e is QueryCompilationException or FileNotFoundException or FormatException)
+            {
+                return BadRequest(e.Message);
+            }
+        });
+        app.MapDelete("/queries/{name}", async (string name) =>
+            await manager.StopByUserAsync(name) ? Results.Json(manager.Get(name)) : NotFound($"no query '{name}'"));
+    }
+
+    private static void MapGroups(WebApplication app)
+    {
+        static object Group(string query, IEnumerable<InputProgress> inputs)
+        {
+            var partitions = inputs.ToList();
+            return new
+            {
+                group = query,
+                members = partitions.Select(p => p.Task).Distinct().Count(),
+                lag = partitions.Sum(p => p.Lag),
+                partitions = partitions.Select(p => new { p.Topic, p.Partition, member = p.Task, p.Position, p.EndOffset, p.Lag, p.Watermark }),
+            };
+        }
+        app.MapGet("/groups", () => Results.Json(RuntimeProgress.Inputs().GroupBy(p => p.Query).Select(g => Group(g.Key, g))));
+        app.MapGet("/groups/{query}", (string query) => RuntimeProgress.Inputs().Where(p => p.Query == query).ToList() is { Count: > 0 } inputs
+            ? Results.Json(Group(query, inputs))
+            : NotFound($"no running query '{query}'"));
+    }
+
+    private static void MapTopics(WebApplication app, TopicStore store)
+    {
+        app.MapGet("/topics", () => Results.Json(store.ListTopics().Order(StringComparer.Ordinal).Select(topic => TopicView.Of(store.Describe(topic)))));
+        app.MapPost("/topics", (CreateTopicRequest request) => Guard(() =>
+            TopicView.Of(store.CreateTopic(request.Name, request.Partitions ?? 1, request.ReplicationFactor ?? 1, request.Config ?? []))));
+        app.MapGet("/topics/{topic}", (string topic) => Guard(() => TopicView.Of(store.Describe(topic))));
+        app.MapPatch("/topics/{topic}", (string topic, AlterTopicRequest request) => Guard(() =>
+        {
+            if (request.Config is { Count: > 0 } settings)
+            {
+                store.AlterConfig(topic, settings);
+            }
+            if (request.Partitions is int count)
+            {
+                store.AddPartitions(topic, count);
+            }
+            return TopicView.Of(store.Describe(topic));
+        }));
+        app.MapDelete("/topics/{topic}", (string topic) => Guard(() =>
+        {
+            store.DeleteTopic(topic);
+            return new { deleted = topic };
+        }));
+        app.MapGet("/topics/{topic}/offsets", (string topic, int? partition, long time) => Guard(() =>
+        {
+            var log = store.GetPartition(topic, partition ?? 0);
+            return new { offset = log.OffsetForTimestamp(time) ?? log.HighWatermark };
+        }));
+    }
+
+    private static void MapRecords(WebApplication app, TopicStore store)
+    {
+        app.MapPost("/topics/{topic}/records", async (string topic, HttpRequest request, string? keySeparator, int? partition, long? firstLine) =>
+        {
+            ProduceCommand.Producer producer;
+            try
+            {
+                producer = ProduceCommand.Producer.Open(store, topic, keySeparator, partition);
+            }
+            catch (StorageException e)
+            {
+                return Refusal(e);
+            }
+            long lineNumber = (firstLine ?? 1) - 1;
+            using var reader = new StreamReader(request.Body, Encoding.UTF8);
+            string? error = null;
+            try
+            {
+                while (await reader.ReadLineAsync() is { } line)
+                {
+                    await producer.AddAsync(line, ++lineNumber);
+                }
+            }
+            catch (Exception e) when (e is StorageException or FormatException)
+            {
+                error = e.Message;
+            }
+            // The lines before a bad one were accepted: they are appended either way.
+            await producer.CompleteAsync();
+            return Results.Json(new { appended = producer.Acknowledged, error });
+        });
+        app.MapGet("/topics/{topic}/records", async (string topic, int? partition, long? offset, int? max, int? waitMs, CancellationToken ct) =>
+        {
+            PartitionLog log;
+            try
+            {
+                log = store.GetPartition(topic, partition ?? 0);
+            }
+            catch (StorageException e)
+            {
+                return Refusal(e);
+            }
+            long from = offset ?? log.LogStartOffset;
+            if (from >= log.HighWatermark && waitMs is > 0)
+            {
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                wait.CancelAfter(waitMs.Value);
+                try
+                {
+                    await log.WaitForDataAsync(from, wait.Token);
+                }
+                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+                {
+                    // Nothing came: an empty answer, the client asks again.
+                }
+            }
+            return Results.Json(ReadRecords(log, from, max ?? 100));
+        });
+    }
+
+    private static List<object> ReadRecords(PartitionLog log, long offset, int max)
+    {
+        var records = new List<object>();
+        while (records.Count < max && offset < log.HighWatermark)
+        {
+            long next = offset;
+            foreach (var batch in RecordBatch.ReadAll(log.Read(offset, 1 << 20).Records))
+            {
+                foreach (var record in batch)
+                {
+                    if (record.Offset >= offset && records.Count < max)
+                    {
+                        records.Add(new
+                        {
+                            partition = log.Partition,
+                            offset = record.Offset,
+                            timestamp = record.Timestamp,
+                            key = record.Key is { } k ? Encoding.UTF8.GetString(k.Span) : null,
+                            value = record.Value is { } v ? Encoding.UTF8.GetString(v.Span) : null,
+                        });
+                    }
+                }
+                next = batch.LastOffset + 1;
+            }
+            if (next == offset)
+            {
+                break;
+            }
+            offset = next;
+        }
+        return records;
+    }
+
+    private static IResult Guard(Func<object> action)
+    {
+        try
+        {
+            return Results.Json(action());
+        }
+        catch (StorageException e)
+        {
+            return Refusal(e);
+        }
+    }
+
+    private static IResult Refusal(StorageException e) => e is UnknownTopicException ? NotFound(e.Message) : BadRequest(e.Message);
+
+    private static IResult NotFound(string error) => Results.NotFound(new { error });
+
+    private static IResult BadRequest(string error) => Results.BadRequest(new { error });
+
+    /// <summary>A deployment: the script, optionally another name, optionally a start position (beginning, latest, offset:N, time:ISO) that drops the query's state.</summary>
+    private sealed record DeployRequest(string Path, string? Name, string? From);
+
+    private sealed record CreateTopicRequest(string Name, int? Partitions, int? ReplicationFactor, Dictionary<string, string>? Config);
+
+    private sealed record AlterTopicRequest(int? Partitions, Dictionary<string, string>? Config);
+}
