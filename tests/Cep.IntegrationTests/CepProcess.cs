@@ -26,9 +26,13 @@ internal static class CepProcess
     }
 
     /// <summary>Runs to completion; stdin gets <paramref name="input"/> (then EOF).</summary>
-    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunWithInputAsync(string dataDirectory, string? input, params string[] args)
+    public static Task<(int ExitCode, string Stdout, string Stderr)> RunWithInputAsync(string dataDirectory, string? input, params string[] args) =>
+        RunAsync(StartInfo(dataDirectory, args), input);
+
+    /// <summary>Runs <paramref name="info"/> to completion; stdin gets <paramref name="input"/> (then EOF).</summary>
+    public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(ProcessStartInfo info, string? input = null)
     {
-        using var process = Process.Start(StartInfo(dataDirectory, args))!;
+        using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         if (input is not null)

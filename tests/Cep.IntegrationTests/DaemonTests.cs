@@ -1,7 +1,5 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json;
 
 namespace Cep.IntegrationTests;
@@ -31,13 +29,11 @@ public sealed class DaemonTests
 
         for (int run = 0; run < 2; run++)
         {
-            int port = FreePort();
-            using var daemon = Process.Start(CepProcess.StartInfo(data.Path, "daemon", "--queries", folder, "--http", $"http://127.0.0.1:{port}"))!;
-            var stderr = daemon.StandardError.ReadToEndAsync();
-            using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await Eventually(async () => await http.GetStringAsync("/health") == "ok");
+            using var daemon = await DaemonProcess.StartAsync(data.Path, "--queries", folder);
+            var http = daemon.Http;
+            string server = daemon.Address;
             // Both alerts are there — after the restart too, and not twice.
-            await Eventually(async () => (await Values(http, "alerts")).Count == alerts.Length);
+            await DaemonProcess.Eventually(async () => (await Values(http, "alerts")).Count == alerts.Length);
             Assert.Equal(alerts, await Values(http, "alerts"));
             var fraud = await http.GetFromJsonAsync<JsonElement>("/queries/fraud");
             Assert.Equal("running", fraud.GetProperty("state").GetString());
@@ -47,7 +43,7 @@ public sealed class DaemonTests
                 var deployed = await http.PostAsJsonAsync("/queries", new { path = elsewhere });
                 Assert.Equal(HttpStatusCode.OK, deployed.StatusCode);
             }
-            await Eventually(async () => (await Values(http, "v-shapes")).Count == 1);
+            await DaemonProcess.Eventually(async () => (await Values(http, "v-shapes")).Count == 1);
             Assert.Equal(["ACME: 100.0 down to 97.0 and back up to 101.0 at 14:03"], await Values(http, "v-shapes"));
             Assert.Equal("running", (await http.GetFromJsonAsync<JsonElement>("/queries/v-shape")).GetProperty("state").GetString());
 
@@ -58,15 +54,15 @@ public sealed class DaemonTests
                 Assert.Contains("no query script at", await rejected.Content.ReadAsStringAsync());
                 Assert.Equal(HttpStatusCode.NotFound, (await http.GetAsync("/queries/nope")).StatusCode);
                 // The same through the command line.
-                var listed = await CepProcess.RunAsync(data.Path, "query", "list", "--server", $"http://127.0.0.1:{port}", "--output", "json");
+                var listed = await CepProcess.RunAsync(data.Path, "query", "list", "--server", server, "--output", "json");
                 Assert.Equal(0, listed.ExitCode);
                 Assert.Contains("\"name\":\"fraud\",", listed.Stdout);
                 Assert.Contains("\"state\":\"running\"", listed.Stdout);
-                var refused = await CepProcess.RunAsync(data.Path, "query", "deploy", data.Combine("missing.csx"), "--server", $"http://127.0.0.1:{port}");
+                var refused = await CepProcess.RunAsync(data.Path, "query", "deploy", data.Combine("missing.csx"), "--server", server);
                 Assert.Equal(1, refused.ExitCode);
                 Assert.StartsWith("error: no query script at", refused.Stderr);
                 // A redeployment from the latest offsets drops the query's state and writes nothing old again.
-                var latest = await CepProcess.RunAsync(data.Path, "query", "deploy", elsewhere, "--from-latest", "--server", $"http://127.0.0.1:{port}", "--output", "json");
+                var latest = await CepProcess.RunAsync(data.Path, "query", "deploy", elsewhere, "--from-latest", "--server", server, "--output", "json");
                 Assert.True(latest.ExitCode == 0, latest.Stderr);
                 Assert.Contains("\"state\":\"running\"", latest.Stdout);
                 var conflicting = await CepProcess.RunAsync(data.Path, "query", "deploy", elsewhere, "--from-latest", "--from-beginning");
@@ -77,14 +73,8 @@ public sealed class DaemonTests
                 Assert.Contains("cep_pattern_matches_total{pattern=\"test use\"} 2", metrics);
             }
 
-            using (var term = Process.Start("kill", ["-TERM", daemon.Id.ToString()]))
-            {
-                await term.WaitForExitAsync();
-            }
-            using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await daemon.WaitForExitAsync(limit.Token);
-            string log = await stderr;
-            Assert.True(daemon.ExitCode == 0, log);
+            var (exitCode, _, log) = await daemon.StopAsync();
+            Assert.True(exitCode == 0, log);
             Assert.Contains("Stopping: every query checkpoints", log);
             Assert.Contains(run == 0 ? "running from the start" : "running from checkpoint", log);
         }
@@ -99,33 +89,5 @@ public sealed class DaemonTests
         }
         var records = await response.Content.ReadFromJsonAsync<JsonElement>();
         return records.EnumerateArray().Select(r => r.GetProperty("value").GetString()!).ToList();
-    }
-
-    private static async Task Eventually(Func<Task<bool>> condition)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            try
-            {
-                if (await condition())
-                {
-                    return;
-                }
-            }
-            catch (HttpRequestException) when (DateTime.UtcNow < deadline)
-            {
-                // Not listening yet.
-            }
-            Assert.True(DateTime.UtcNow < deadline, "the daemon did not get there within 60 s");
-            await Task.Delay(200);
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
