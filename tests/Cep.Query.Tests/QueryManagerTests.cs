@@ -2,6 +2,7 @@ using System.Text;
 using Cep.Engine.Runtime;
 using Cep.Storage.Records;
 using Cep.Storage.Topics;
+using Microsoft.Extensions.Configuration;
 
 namespace Cep.Query.Tests;
 
@@ -64,6 +65,72 @@ public sealed class QueryManagerTests
     [Fact]
     public void A_start_position_that_does_not_parse_says_what_is_expected() =>
         Assert.Equal("start position 'offset:x': expected beginning, latest, offset:N or time:ISO-8601", Assert.Throws<FormatException>(() => StartPosition.Parse("offset:x")).Message);
+
+    [Fact]
+    public async Task Deploy_and_stop_cycles_of_a_stateful_query_release_every_native_handle()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Combine("data"));
+        store.CreateTopic("in", 2);
+        for (int partition = 0; partition < 2; partition++)
+        {
+            var batch = new RecordBatchBuilder();
+            batch.Add(1000, null, Encoding.UTF8.GetBytes("a"));
+            await store.GetPartition("in", partition).AppendAsync(batch.Build().ToArray());
+        }
+        string path = directory.Combine("counts.csx");
+        File.WriteAllText(path, """
+            Topic("in", Serde.Utf8String).KeyBy(v => v).Window(TimeWindows.Tumbling(TimeSpan.FromSeconds(1))).Count()
+                .Select(r => $"{r.Key} {r.Value}").To("out", Serde.Utf8String);
+            """);
+        // Each cycle opens and closes two RocksDB instances (one per task), checkpoints them and
+        // loads and unloads the script: any of those left open would keep file descriptors.
+        var options = new QueryOptions { StopAtEnd = true, StateDirectory = directory.Combine("state"), CreateMissingOutputs = true };
+        await using var manager = new QueryManager(new EmbeddedTopicLog(store), options, directory.Combine("cache"));
+        int afterFive = 0;
+        for (int cycle = 0; cycle < 30; cycle++)
+        {
+            await manager.DeployAsync(path, "counts", cycle % 2 == 0 ? StartPosition.Beginning : null);
+            Assert.Equal("completed", (await Settled(manager, "counts")).State);
+            await manager.StopAsync("counts");
+            if (cycle == 4)
+            {
+                afterFive = OpenFileDescriptors();
+            }
+        }
+        int afterThirty = OpenFileDescriptors();
+        Assert.True(afterThirty <= afterFive + 4, $"open file descriptors went from {afterFive} after 5 cycles to {afterThirty} after 30");
+    }
+
+    [Fact]
+    public async Task A_script_reads_its_settings_and_prints_on_the_query_console()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Combine("data"));
+        store.CreateTopic("in", 1);
+        var batch = new RecordBatchBuilder();
+        foreach (string word in new[] { "a", "bb", "ccc", "dddd" })
+        {
+            batch.Add(1000, null, Encoding.UTF8.GetBytes(word));
+        }
+        await store.GetPartition("in", 0).AppendAsync(batch.Build().ToArray());
+        string path = directory.Combine("long-words.csx");
+        File.WriteAllText(path, """
+            int min = Config.GetValue("minLength", 1);
+            Topic("in", Serde.Utf8String).Where(w => w.Length >= min).ToConsole(w => $"{QueryName}: {w} ({Config["label"] ?? "no label"})");
+            """);
+        var settings = new ConfigurationBuilder()
+            .AddInMemoryCollection(new Dictionary<string, string?> { ["long-words:minLength"] = "3", ["other:label"] = "not mine" })
+            .Build();
+        var console = new StringWriter();
+        var options = new QueryOptions { StopAtEnd = true, Console = console };
+        await using var manager = new QueryManager(new EmbeddedTopicLog(store), options, directory.Combine("cache"), settings: settings);
+        await manager.DeployAsync(path);
+        Assert.Equal("completed", (await Settled(manager, "long-words")).State);
+        Assert.Equal("long-words: ccc (no label)\nlong-words: dddd (no label)\n", console.ToString());
+    }
+
+    private static int OpenFileDescriptors() => Directory.GetFiles("/proc/self/fd").Length;
 
     private static async Task<QueryStatus> Settled(QueryManager manager, string name)
     {
