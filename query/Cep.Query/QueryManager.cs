@@ -6,8 +6,8 @@ namespace Cep.Query;
 /// <summary>
 /// The queries a daemon runs: each deployed script compiles (or comes from the compile cache),
 /// runs as one task per input partition with checkpointed state, and is tracked by name.
-/// Deploying a name that runs replaces it (the old one is stopped — checkpointing — and
-/// unloaded first; the new one resumes from that checkpoint when its state has the same
+/// Deploying a name that runs from the same script replaces it (another script only when asked
+/// to: the old one is stopped — checkpointing — and unloaded first; the new one resumes from that checkpoint when its state has the same
 /// shape). A query that fails stops alone: the others go on, and its status says why.
 /// Stopping cancels the query's tasks, which checkpoint before they end. With a catalog, a
 /// deployment is recorded as deployed and a stop by the user as stopped (stopping the daemon
@@ -55,20 +55,22 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
     /// starts at that position.
     /// </summary>
     /// <exception cref="QueryCompilationException">The script does not compile; nothing changed.</exception>
-    public async Task<QueryStatus> DeployAsync(string path, string? name = null, StartPosition? start = null)
+    /// <exception cref="QueryExistsException">A query of that name runs (or is in the catalog) from another script, and <paramref name="replace"/> is false; nothing changed.</exception>
+    public async Task<QueryStatus> DeployAsync(string path, string? name = null, StartPosition? start = null, bool replace = false)
     {
         var script = QueryScript.Load(path, cacheDirectory); // before stopping anything: a broken version replaces nothing
         script.Settings = settings;
         name ??= script.Name;
+        if (!replace && Get(name) is { } existing && existing.Path != script.Path)
+        {
+            script.Dispose();
+            throw new QueryExistsException(name, existing.Path, script.Path);
+        }
         await StopAsync(name).ConfigureAwait(false);
         var runOptions = options with { Version = script.SourceHash };
         if (start is not null)
         {
-            if (options.StateDirectory is { } stateDirectory && Directory.Exists(Path.Combine(stateDirectory, name)))
-            {
-                Directory.Delete(Path.Combine(stateDirectory, name), recursive: true);
-            }
-            runOptions = start.ApplyTo(runOptions);
+            runOptions = start.StartOver(name, runOptions);
         }
         var deployment = new Deployment(name, script);
         lock (_lock)

@@ -24,5 +24,17 @@ public sealed record StartPosition(long? Offset, DateTimeOffset? Time)
         _ => throw new FormatException($"start position '{text}': expected beginning, latest, offset:N or time:ISO-8601"),
     };
 
-    internal QueryOptions ApplyTo(QueryOptions options) => options with { StartOffset = Offset, StartTime = Time };
+    /// <summary>
+    /// Options for running <paramref name="queryName"/> from this position: its state under
+    /// <see cref="QueryOptions.StateDirectory"/> is deleted (so no checkpoint overrides the
+    /// position) and every input starts here.
+    /// </summary>
+    public QueryOptions StartOver(string queryName, QueryOptions options)
+    {
+        if (options.StateDirectory is { } stateDirectory && Directory.Exists(Path.Combine(stateDirectory, queryName)))
+        {
+            Directory.Delete(Path.Combine(stateDirectory, queryName), recursive: true);
+        }
+        return options with { StartOffset = Offset, StartTime = Time };
+    }
 }

@@ -45,6 +45,14 @@ public sealed class ConfigurationTests
         Assert.Equal("1\n2\n3\n", (await Cep(root, [], [.. run, "--state", root.Combine("s1")])).Stdout);
         Assert.Equal("1\n2\n", (await Cep(root, [("CEP_SETTINGS__limit__max", "2")], [.. run, "--state", root.Combine("s2")])).Stdout);
         Assert.Equal("1\n", (await Cep(root, [("CEP_SETTINGS__limit__max", "2")], [.. run, "--state", root.Combine("s3"), "--set", "max=1"])).Stdout);
+
+        // A run resumes from its checkpoint (nothing new: nothing printed) unless told where to start over.
+        Assert.Equal("", (await Cep(root, [], [.. run, "--state", root.Combine("s1")])).Stdout);
+        Assert.Equal("1\n2\n3\n", (await Cep(root, [], [.. run, "--state", root.Combine("s1"), "--from-beginning"])).Stdout);
+        Assert.Equal("3\n", (await Cep(root, [], [.. run, "--state", root.Combine("s1"), "--from-offset", "2"])).Stdout);
+        var twoStarts = await Cep(root, [], [.. run, "--from-offset", "2", "--from-latest"]);
+        Assert.Equal(1, twoStarts.ExitCode);
+        Assert.Contains("give at most one of --from-beginning, --from-offset, --from-time and --from-latest", twoStarts.Stderr);
     }
 
     [Fact]

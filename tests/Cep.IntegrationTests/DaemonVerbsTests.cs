@@ -67,6 +67,9 @@ public sealed class DaemonVerbsTests
         Assert.Equal(3, group.GetProperty("members").GetInt32());
         Assert.Equal(3, group.GetProperty("partitions").EnumerateArray().Sum(p => p.GetProperty("endOffset").GetInt64()));
         Assert.All(group.GetProperty("partitions").EnumerateArray(), p => Assert.Equal(p.GetProperty("endOffset").GetInt64(), p.GetProperty("position").GetInt64()));
+        var conflict = await daemon.Http.PostAsJsonAsync("/queries", new { path = RepositoryFiles.Combine("examples", "fraud.csx"), name = "copy" });
+        Assert.Equal(System.Net.HttpStatusCode.Conflict, conflict.StatusCode);
+        Assert.Contains("query 'copy' already exists", await conflict.Content.ReadAsStringAsync());
         string metrics = await daemon.Http.GetStringAsync("/metrics");
         Assert.Contains("cep_input_lag{query=\"copy\",topic=\"clicks\",partition=\"2\"} 0", metrics);
         Assert.Contains("cep_watermark_delay{query=\"copy\",task=\"2\"}", metrics);
@@ -113,6 +116,13 @@ public sealed class DaemonVerbsTests
         Assert.Equal(("copy", "deployed", 64), (entry.GetProperty("name").GetString(), entry.GetProperty("state").GetString(), entry.GetProperty("version").GetString()!.Length));
         var catalog = JsonDocument.Parse(await File.ReadAllTextAsync(data.Combine("catalog.json"))).RootElement[0];
         Assert.Equal("beginning", catalog.GetProperty("from").GetString());
+        // The name is taken by that script: another one needs --replace.
+        string other = data.Combine("other.csx");
+        await File.WriteAllTextAsync(other, CountScript);
+        var taken = await CepProcess.RunAsync(data.Path, "query", "deploy", other, "--name", "copy");
+        Assert.Equal((1, $"error: query 'copy' already exists, deployed from {script}; deploy {other} under another name (--name), or with --replace to replace it\n"), (taken.ExitCode, taken.Stderr));
+        Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "query", "deploy", other, "--name", "copy", "--replace", "--from-beginning")).ExitCode);
+        Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "query", "deploy", script, "--replace", "--from-beginning")).ExitCode);
 
         // The next daemon runs it (from the beginning, as asked), and the start position is spent.
         using (var daemon = await DaemonProcess.StartAsync(data.Path, "--exit-when-caught-up"))

@@ -19,8 +19,10 @@ namespace Cep.Cli.Commands;
 ///   GET    /health                                  "ok"
 ///   GET    /metrics                                 Prometheus text: records, lag, watermark delay, checkpoints, patterns
 ///   GET    /queries | /queries/{name}               query status(es): running, completed, failed (with the error), stopped
-///   POST   /queries   {"path", "name"?, "from"?}    deploy (400 with the compiler's errors); from = beginning |
-///                                                   latest | offset:N | time:ISO drops the query's state
+///   POST   /queries   {"path", "name"?, "from"?, "replace"?}   deploy (400 with the compiler's errors, 409 when
+///                                                   the name is another script's query and replace is not
+///                                                   true); from = beginning | latest | offset:N | time:ISO
+///                                                   drops the query's state
 ///   DELETE /queries/{name}                          stop (the catalog keeps it stopped across restarts)
 ///   GET    /groups | /groups/{query}                each query as a consumer group: per input partition the
 ///                                                   task, its position, the end offset and the lag
@@ -61,7 +63,11 @@ internal static class AdminApi
         {
             try
             {
-                return Results.Json(await manager.DeployAsync(request.Path, request.Name, request.From is { } from ? StartPosition.Parse(from) : null));
+                return Results.Json(await manager.DeployAsync(request.Path, request.Name, request.From is { } from ? StartPosition.Parse(from) : null, request.Replace ?? false));
+            }
+            catch (QueryExistsException e)
+            {
+                return Results.Conflict(new { error = e.Message });
             }
             catch (Exception e) when (e is QueryCompilationException or FileNotFoundException or FormatException)
             {
@@ -232,8 +238,8 @@ internal static class AdminApi
 
     private static IResult BadRequest(string error) => Results.BadRequest(new { error });
 
-    /// <summary>A deployment: the script, optionally another name, optionally a start position (beginning, latest, offset:N, time:ISO) that drops the query's state.</summary>
-    private sealed record DeployRequest(string Path, string? Name, string? From);
+    /// <summary>A deployment: the script, optionally another name, optionally a start position (beginning, latest, offset:N, time:ISO) that drops the query's state, and whether it may replace a query of that name from another script.</summary>
+    private sealed record DeployRequest(string Path, string? Name, string? From, bool? Replace);
 
     private sealed record CreateTopicRequest(string Name, int? Partitions, int? ReplicationFactor, Dictionary<string, string>? Config);
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
+using Cep.Query;
 using Cep.Storage;
 using Cep.Storage.Topics;
 
@@ -107,7 +108,7 @@ internal static class CliContext
                 return await local(store);
             }
         }
-        catch (Exception e) when (e is StorageException or IOException or CommandException)
+        catch (Exception e) when (e is StorageException or IOException or CommandException or QueryExistsException or FormatException)
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return 1;

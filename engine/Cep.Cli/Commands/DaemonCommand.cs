@@ -143,7 +143,7 @@ internal static class DaemonCommand
             var status = await manager.DeployAsync(path);
             logger.LogInformation("Deployed {Query} from {Path}", status.Name, path);
         }
-        catch (QueryCompilationException e)
+        catch (Exception e) when (e is QueryCompilationException or QueryExistsException)
         {
             logger.LogError("Not deployed: {Message}", e.Message);
         }

@@ -18,35 +18,22 @@ internal static class QueryCommand
     {
         var command = new Command("query", "Deploy, list, inspect and stop queries (of a running daemon, or in the data directory's catalog)");
         var file = new Argument<string>("file") { Description = "The query script (.csx)" };
-        var fromBeginning = new Option<bool>("--from-beginning") { Description = "Drop the query's state and start at the beginning of every input" };
-        var fromOffset = new Option<long?>("--from-offset") { Description = "Drop the query's state and start every input at this offset" };
-        var fromTime = new Option<string?>("--from-time") { Description = "Drop the query's state and start at the first record at or after this ISO 8601 time" };
-        var fromLatest = new Option<bool>("--from-latest") { Description = "Drop the query's state and start at the end of every input" };
+        var replace = new Option<bool>("--replace") { Description = "Replace a query of the same name deployed from another script" };
         var deploy = new Command("deploy", "Deploy a script (replacing a running query of the same name; it resumes from its checkpoint unless a start position is given)")
         {
-            file, QueryHost.NameOption, fromBeginning, fromOffset, fromTime, fromLatest,
+            file, QueryHost.NameOption, replace,
         };
-        deploy.Validators.Add(result =>
-        {
-            if ((result.GetValue(fromBeginning) ? 1 : 0) + (result.GetValue(fromLatest) ? 1 : 0) + (result.GetValue(fromOffset) is null ? 0 : 1) + (result.GetValue(fromTime) is null ? 0 : 1) > 1)
-            {
-                result.AddError("give at most one of --from-beginning, --from-offset, --from-time and --from-latest");
-            }
-        });
+        var start = new StartOptions(deploy);
         deploy.SetAction((parse, ct) =>
         {
-            string? from = parse.GetValue(fromBeginning) ? "beginning"
-                : parse.GetValue(fromLatest) ? "latest"
-                : parse.GetValue(fromOffset) is { } offset ? $"offset:{offset}"
-                : parse.GetValue(fromTime) is { } time ? $"time:{time}"
-                : null;
+            string? from = start.Text(parse);
             string path = Path.GetFullPath(parse.GetValue(file)!);
             string? name = parse.GetValue(QueryHost.NameOption);
             return RunAsync(
                 parse,
                 single: true,
-                catalog => DeployToCatalog(parse, catalog, path, name, from),
-                client => client.PostAsync("/queries", new { path, name, from }, ct));
+                catalog => DeployToCatalog(parse, catalog, path, name, from, parse.GetValue(replace)),
+                client => client.PostAsync("/queries", new { path, name, from, replace = parse.GetValue(replace) }, ct));
         });
         var list = new Command("list", "Every query and its state");
         list.SetAction((parse, ct) => RunAsync(
@@ -77,14 +64,19 @@ internal static class QueryCommand
 
     private static CommandException Unknown(string name) => new($"no query '{name}' in the catalog");
 
-    private static List<QueryStatus> DeployToCatalog(ParseResult parse, QueryCatalog catalog, string path, string? name, string? from)
+    private static List<QueryStatus> DeployToCatalog(ParseResult parse, QueryCatalog catalog, string path, string? name, string? from, bool replace)
     {
         if (from is not null)
         {
             StartPosition.Parse(from); // refused now, not when the daemon starts
         }
         using var script = QueryHost.Compile(parse, path);
-        var entry = new QueryCatalog.Entry(name ?? script.Name, script.Path, script.SourceHash, QueryCatalog.Deployed, from, DateTimeOffset.UtcNow);
+        name ??= script.Name;
+        if (!replace && catalog.Get(name) is { } existing && existing.Path != script.Path)
+        {
+            throw new QueryExistsException(name, existing.Path, script.Path);
+        }
+        var entry = new QueryCatalog.Entry(name, script.Path, script.SourceHash, QueryCatalog.Deployed, from, DateTimeOffset.UtcNow);
         catalog.Put(entry);
         return [QueryManager.CatalogStatus(entry)];
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Cep.Engine.Runtime;
+using Cep.Query;
 using Cep.Storage.Topics;
 
 namespace Cep.Cli.Commands;
@@ -10,7 +11,8 @@ namespace Cep.Cli.Commands;
 /// with <c>--exit-when-caught-up</c>, until every input is read to the end it had at start and
 /// the windows have closed. State and checkpoints live under <c>--state</c> (default
 /// <c>&lt;data&gt;/state</c>): a second run of the same query resumes from its last checkpoint,
-/// and its outputs are written exactly once. Every record the query writes is printed as
+/// and its outputs are written exactly once; a start position (<c>--from-beginning</c>,
+/// <c>--from-offset</c>, <c>--from-time</c>, <c>--from-latest</c>) drops that state first. Every record the query writes is printed as
 /// <c>topic TAB [key TAB] value</c> (unless <c>--quiet</c>); <c>--input TOPIC=FILE</c> first
 /// appends each line of FILE to TOPIC (created with one partition if missing), the quickest
 /// way to try a query on sample data. Output topics that do not exist are created.
@@ -29,6 +31,7 @@ internal static class RunCommand
         {
             file, QueryHost.NameOption, state, exit, interval, inputs, quiet, QueryHost.SetOption,
         };
+        var start = new StartOptions(command);
         command.Validators.Add(result =>
         {
             foreach (string input in result.GetValue(inputs) ?? [])
@@ -48,6 +51,7 @@ internal static class RunCommand
         });
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, store => QueryHost.RunScriptAsync(parse, parse.GetValue(file)!, async (script, logging) =>
         {
+            string name = parse.GetValue(QueryHost.NameOption) ?? script.Name;
             var options = new QueryOptions
             {
                 StopAtEnd = parse.GetValue(exit),
@@ -57,12 +61,15 @@ internal static class RunCommand
                 CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
                 LoggerFactory = logging,
             };
+            if (start.Text(parse) is { } from)
+            {
+                options = StartPosition.Parse(from).StartOver(name, options);
+            }
             foreach (string input in parse.GetValue(inputs) ?? [])
             {
                 await AppendLinesAsync(store, input[..input.IndexOf('=')], input[(input.IndexOf('=') + 1)..]);
             }
             using var cts = CliContext.CancelOnSignal(ct);
-            string name = parse.GetValue(QueryHost.NameOption) ?? script.Name;
             ITopicLog log = parse.GetValue(quiet) ? QueryHost.Log(store) : new PrintingTopicLog(QueryHost.Log(store), Console.Out);
             await QueryRunner.RunAsync(name, script.Define, log, options, cts.Token);
         })));
