@@ -1,0 +1,69 @@
+using Cep.Broker.Server;
+using Cep.Storage.Topics;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cep.Broker;
+
+/// <summary>
+/// The Kafka-protocol broker on a <see cref="TopicStore"/>: a Kestrel listener whose
+/// connections speak the Kafka wire protocol (<see cref="KafkaConnectionHandler"/>), serving
+/// the APIs registered in <see cref="KafkaApis"/>. Start it with <see cref="StartAsync"/>, stop
+/// it by disposing (open connections are closed). The store stays the caller's.
+/// </summary>
+public sealed class KafkaBroker : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private KafkaBroker(WebApplication app, int port)
+    {
+        _app = app;
+        Port = port;
+    }
+
+    /// <summary>The port the listener is bound to.</summary>
+    public int Port { get; }
+
+    /// <summary>Binds the listener (a clear error when the address is taken) and starts serving.</summary>
+    public static async Task<KafkaBroker> StartAsync(TopicStore store, BrokerOptions options, ILoggerFactory? logging = null, CancellationToken cancellationToken = default)
+    {
+        var context = new BrokerContext(store, options);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(logging ?? NullLoggerFactory.Instance);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(context);
+        builder.Services.AddSingleton(KafkaApis.Create(context));
+        builder.Services.AddSingleton<RequestDispatcher>();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Limits.MaxConcurrentConnections = options.MaxConnections;
+            kestrel.Listen(options.Listen, listen => listen.UseConnectionHandler<KafkaConnectionHandler>());
+        });
+        var app = builder.Build();
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException e)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new IOException($"cannot listen for Kafka clients on {options.Listen}: {e.Message}", e);
+        }
+        string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        context.Port = new Uri(bound).Port;
+        return new KafkaBroker(app, context.Port);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.StopAsync().ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,17 @@
+namespace Cep.Broker.Server;
+
+/// <summary>The APIs the broker serves: the log's, the admin ones, and the consumer groups'.</summary>
+public static class KafkaApis
+{
+    public static ApiRegistry Create(BrokerContext broker)
+    {
+        var registry = new ApiRegistry();
+        ApiVersionsHandler.Register(registry);
+        MetadataHandler.Register(registry, broker);
+        ProduceHandler.Register(registry, broker);
+        FetchHandler.Register(registry, broker);
+        ListOffsetsHandler.Register(registry, broker);
+        InitProducerIdHandler.Register(registry, new ProducerIdAllocator(broker.Store.DataDirectory));
+        return registry;
+    }
+}

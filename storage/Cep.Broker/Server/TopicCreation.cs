@@ -1,0 +1,12 @@
+using Cep.Storage.Topics;
+
+namespace Cep.Broker.Server;
+
+/// <summary>Creating a topic from a request: −1 partitions or replication factor means the broker's default (one), as Kafka's num.partitions and default.replication.factor.</summary>
+public static class TopicCreation
+{
+    public const int DefaultPartitions = 1;
+
+    public static TopicDescription Create(TopicStore store, string name, int partitions, short replicationFactor, IEnumerable<KeyValuePair<string, string>> config) =>
+        store.CreateTopic(name, partitions == -1 ? DefaultPartitions : partitions, replicationFactor == -1 ? 1 : replicationFactor, config);
+}

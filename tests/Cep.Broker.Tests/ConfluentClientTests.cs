@@ -1,0 +1,88 @@
+using System.Text;
+using Confluent.Kafka;
+
+namespace Cep.Broker.Tests;
+
+/// <summary>Confluent.Kafka (librdkafka) against the broker on a loopback port.</summary>
+public sealed class ConfluentClientTests
+{
+    [Theory]
+    [InlineData(Acks.None)]
+    [InlineData(Acks.Leader)]
+    [InlineData(Acks.All)]
+    public async Task Records_produced_with_any_acks_are_consumed_from_the_beginning_with_keys_headers_and_timestamps(Acks acks)
+    {
+        await using var fixture = await BrokerFixture.StartAsync();
+        fixture.Store.CreateTopic("orders", 3);
+        var config = new ProducerConfig { BootstrapServers = fixture.BootstrapServers, Acks = acks, EnableIdempotence = false, LingerMs = 5 };
+        using (var producer = new ProducerBuilder<string, string>(config).Build())
+        {
+            for (int i = 0; i < 300; i++)
+            {
+                var message = new Message<string, string>
+                {
+                    Key = $"customer-{i % 7}",
+                    Value = $"order {i}",
+                    Timestamp = new Timestamp(1_700_000_000_000 + i, TimestampType.CreateTime),
+                    Headers = new Headers { { "source", Encoding.UTF8.GetBytes("test") } },
+                };
+                producer.Produce("orders", message);
+            }
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+
+        var consumed = Consume(fixture, "orders", 300);
+        Assert.Equal(Enumerable.Range(0, 300).Select(i => $"order {i}").Order(), consumed.Select(m => m.Message.Value).Order());
+        Assert.All(consumed, m =>
+        {
+            int i = int.Parse(m.Message.Value["order ".Length..]);
+            Assert.Equal($"customer-{i % 7}", m.Message.Key);
+            Assert.Equal(1_700_000_000_000 + i, m.Message.Timestamp.UnixTimestampMs);
+            Assert.Equal("test", Encoding.UTF8.GetString(m.Message.Headers.GetLastBytes("source")));
+        });
+        // One key, one partition; within a partition the order produced.
+        Assert.All(consumed.GroupBy(m => m.Message.Key), g => Assert.Single(g.Select(m => m.Partition.Value).Distinct()));
+        foreach (var partition in consumed.GroupBy(m => m.Partition.Value))
+        {
+            Assert.Equal(Enumerable.Range(0, partition.Count()).Select(o => (long)o), partition.Select(m => m.Offset.Value));
+        }
+    }
+
+    [Fact]
+    public async Task An_idempotent_producer_gets_a_producer_id_and_its_records_are_written_once()
+    {
+        await using var fixture = await BrokerFixture.StartAsync();
+        fixture.Store.CreateTopic("payments", 1);
+        var config = new ProducerConfig { BootstrapServers = fixture.BootstrapServers, EnableIdempotence = true, Acks = Acks.All };
+        using (var producer = new ProducerBuilder<Null, string>(config).Build())
+        {
+            for (int i = 0; i < 1000; i++)
+            {
+                producer.Produce("payments", new Message<Null, string> { Value = $"payment {i}" });
+            }
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+        var consumed = Consume(fixture, "payments", 1000);
+        Assert.Equal(Enumerable.Range(0, 1000).Select(i => $"payment {i}"), consumed.Select(m => m.Message.Value));
+        var log = fixture.Store.GetPartition("payments", 0);
+        Assert.Equal(1000, log.LogEndOffset);
+    }
+
+    private static List<ConsumeResult<string, string>> Consume(BrokerFixture fixture, string topic, int count)
+    {
+        var config = new ConsumerConfig { BootstrapServers = fixture.BootstrapServers, GroupId = "unused", EnableAutoCommit = false, AutoOffsetReset = AutoOffsetReset.Earliest };
+        using var consumer = new ConsumerBuilder<string, string>(config).Build();
+        consumer.Assign(Enumerable.Range(0, fixture.Store.PartitionCount(topic)).Select(p => new TopicPartitionOffset(topic, p, Offset.Beginning)));
+        var consumed = new List<ConsumeResult<string, string>>();
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (consumed.Count < count && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { IsPartitionEOF: false } result)
+            {
+                consumed.Add(result);
+            }
+        }
+        consumer.Close();
+        return consumed;
+    }
+}
