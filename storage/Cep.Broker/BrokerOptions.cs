@@ -25,4 +25,7 @@ public sealed record BrokerOptions
 
     /// <summary>Requests read ahead of their responses on one connection (pipelining); responses go out in request order.</summary>
     public int MaxInFlightPerConnection { get; init; } = 32;
+
+    /// <summary>The group coordinator's timeouts and offset retention.</summary>
+    public Groups.GroupCoordinatorOptions Groups { get; init; } = new();
 }

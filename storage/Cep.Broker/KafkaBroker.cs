@@ -1,3 +1,4 @@
+using Cep.Broker.Groups;
 using Cep.Broker.Server;
 using Cep.Storage.Topics;
 using Microsoft.AspNetCore.Builder;
@@ -21,25 +22,30 @@ public sealed class KafkaBroker : IAsyncDisposable
 {
     private readonly WebApplication _app;
 
-    private KafkaBroker(WebApplication app, int port)
+    private KafkaBroker(WebApplication app, int port, GroupCoordinator groups)
     {
         _app = app;
         Port = port;
+        Groups = groups;
     }
 
     /// <summary>The port the listener is bound to.</summary>
     public int Port { get; }
 
+    /// <summary>The broker's consumer groups and committed offsets, for in-process use too.</summary>
+    public GroupCoordinator Groups { get; }
+
     /// <summary>Binds the listener (a clear error when the address is taken) and starts serving.</summary>
     public static async Task<KafkaBroker> StartAsync(TopicStore store, BrokerOptions options, ILoggerFactory? logging = null, CancellationToken cancellationToken = default)
     {
         var context = new BrokerContext(store, options);
+        var groups = new GroupCoordinator(store, options.Groups);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(logging ?? NullLoggerFactory.Instance);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(context);
-        builder.Services.AddSingleton(KafkaApis.Create(context));
+        builder.Services.AddSingleton(KafkaApis.Create(context, groups));
         builder.Services.AddSingleton<RequestDispatcher>();
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
@@ -54,16 +60,18 @@ public sealed class KafkaBroker : IAsyncDisposable
         catch (IOException e)
         {
             await app.DisposeAsync().ConfigureAwait(false);
+            await groups.DisposeAsync().ConfigureAwait(false);
             throw new IOException($"cannot listen for Kafka clients on {options.Listen}: {e.Message}", e);
         }
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         context.Port = new Uri(bound).Port;
-        return new KafkaBroker(app, context.Port);
+        return new KafkaBroker(app, context.Port, groups);
     }
 
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync().ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
+        await Groups.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -7,6 +7,9 @@ namespace Cep.Broker.Protocol;
 /// </summary>
 public sealed record RequestHeader(short ApiKey, short ApiVersion, int CorrelationId, string? ClientId)
 {
+    /// <summary>Where the request came from (the connection's remote address, as DescribeGroups reports it); not on the wire.</summary>
+    public string ClientHost { get; init; } = "";
+
     /// <summary>Reads the header; <paramref name="isFlexible"/> says whether the API's version is flexible (known only from the key and version).</summary>
     public static RequestHeader Read(ref KafkaReader reader, Func<short, short, bool> isFlexible)
     {

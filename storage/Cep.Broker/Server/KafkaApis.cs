@@ -1,9 +1,11 @@
+using Cep.Broker.Groups;
+
 namespace Cep.Broker.Server;
 
 /// <summary>The APIs the broker serves: the log's, the admin ones, and the consumer groups'.</summary>
 public static class KafkaApis
 {
-    public static ApiRegistry Create(BrokerContext broker)
+    public static ApiRegistry Create(BrokerContext broker, GroupCoordinator groups)
     {
         var registry = new ApiRegistry();
         ApiVersionsHandler.Register(registry);
@@ -12,6 +14,9 @@ public static class KafkaApis
         FetchHandler.Register(registry, broker);
         ListOffsetsHandler.Register(registry, broker);
         InitProducerIdHandler.Register(registry, new ProducerIdAllocator(broker.Store.DataDirectory));
+        GroupMembershipHandler.Register(registry, broker, groups);
+        GroupOffsetsHandler.Register(registry, broker, groups);
+        GroupAdminHandler.Register(registry, groups);
         return registry;
     }
 }

@@ -43,6 +43,7 @@ public sealed class KafkaConnectionHandler(RequestDispatcher dispatcher, BrokerO
     private async Task ReadRequestsAsync(ConnectionContext connection, ChannelWriter<Task<ReadOnlyMemory<byte>?>> responses)
     {
         var input = connection.Transport.Input;
+        string clientHost = connection.RemoteEndPoint is System.Net.IPEndPoint remote ? "/" + remote.Address : "";
         while (true)
         {
             var result = await input.ReadAsync(connection.ConnectionClosed);
@@ -51,7 +52,7 @@ public sealed class KafkaConnectionHandler(RequestDispatcher dispatcher, BrokerO
             {
                 while (TryReadFrame(ref buffer, out byte[]? frame))
                 {
-                    await responses.WriteAsync(dispatcher.DispatchAsync(frame), connection.ConnectionClosed);
+                    await responses.WriteAsync(dispatcher.DispatchAsync(frame, clientHost), connection.ConnectionClosed);
                 }
             }
             finally

@@ -15,11 +15,11 @@ public sealed class RequestDispatcher(ApiRegistry registry)
 {
     private const short ApiVersionsKey = 18;
 
-    /// <summary>The response frame for <paramref name="frame"/> (a request without its size prefix); null when the request gets no response.</summary>
-    public Task<ReadOnlyMemory<byte>?> DispatchAsync(ReadOnlyMemory<byte> frame)
+    /// <summary>The response frame for <paramref name="frame"/> (a request without its size prefix, from <paramref name="clientHost"/>); null when the request gets no response.</summary>
+    public Task<ReadOnlyMemory<byte>?> DispatchAsync(ReadOnlyMemory<byte> frame, string clientHost = "")
     {
         var reader = new KafkaReader(frame);
-        var header = RequestHeader.Read(ref reader, registry.IsFlexible);
+        var header = RequestHeader.Read(ref reader, registry.IsFlexible) with { ClientHost = clientHost };
         var api = registry.Find(header.ApiKey)
             ?? throw new KafkaProtocolException($"unknown API key {header.ApiKey} (correlation id {header.CorrelationId})");
         if (header.ApiVersion < api.LowestVersion || header.ApiVersion > api.HighestVersion)
