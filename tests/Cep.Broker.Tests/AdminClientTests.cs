@@ -103,6 +103,9 @@ public sealed class AdminClientTests
         await admin.DeleteTopicsAsync(["short-lived"]);
         Assert.Equal(["kept"], fixture.Store.ListTopics());
         Assert.Equal(["kept"], admin.GetMetadata(Timeout).Topics.Select(t => t.Topic));
+        var describeDeleted = await Assert.ThrowsAsync<DescribeConfigsException>(() =>
+            admin.DescribeConfigsAsync([new ConfigResource { Type = ResourceType.Topic, Name = "short-lived" }]));
+        Assert.Equal(ErrorCode.UnknownTopicOrPart, Assert.Single(describeDeleted.Results).Error.Code);
 
         var unknown = await Assert.ThrowsAsync<DeleteTopicsException>(() => admin.DeleteTopicsAsync(["never-was"]));
         Assert.Equal(ErrorCode.UnknownTopicOrPart, Assert.Single(unknown.Results).Error.Code);
