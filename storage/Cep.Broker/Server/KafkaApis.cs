@@ -13,6 +13,11 @@ public static class KafkaApis
         ProduceHandler.Register(registry, broker);
         FetchHandler.Register(registry, broker);
         ListOffsetsHandler.Register(registry, broker);
+        CreateTopicsHandler.Register(registry, broker);
+        DeleteTopicsHandler.Register(registry, broker);
+        CreatePartitionsHandler.Register(registry, broker);
+        DescribeConfigsHandler.Register(registry, broker);
+        OffsetForLeaderEpochHandler.Register(registry, broker);
         InitProducerIdHandler.Register(registry, new ProducerIdAllocator(broker.Store.DataDirectory));
         GroupMembershipHandler.Register(registry, broker, groups);
         GroupOffsetsHandler.Register(registry, broker, groups);

@@ -1,0 +1,69 @@
+using Cep.Broker.Protocol;
+using Cep.Broker.Protocol.Messages;
+using Cep.Broker.Server;
+using Cep.Storage.Records;
+using Cep.Storage.Topics;
+
+namespace Cep.Broker.Tests;
+
+/// <summary>OffsetForLeaderEpoch through the dispatcher: epoch 0 (or none) ends at the high watermark; a later epoch and an unknown partition are errors.</summary>
+public sealed class OffsetForLeaderEpochTests
+{
+    [Fact]
+    public async Task Epoch_zero_ends_at_the_high_watermark_and_later_epochs_are_unknown()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Combine("data"));
+        store.CreateTopic("orders", 1);
+        var builder = new RecordBatchBuilder();
+        for (int i = 0; i < 3; i++)
+        {
+            builder.AddWithoutKey(1_700_000_000_000 + i, [(byte)i]);
+        }
+        await store.GetPartition("orders", 0).AppendAsync(builder.Build());
+        var dispatcher = new RequestDispatcher(KafkaApis.Create(new BrokerContext(store, new BrokerOptions())));
+
+        var request = new OffsetForLeaderEpochRequest
+        {
+            Topics =
+            [
+                new OffsetForLeaderEpochRequest.OffsetForLeaderTopic
+                {
+                    Topic = "orders",
+                    Partitions =
+                    [
+                        new() { Partition = 0, LeaderEpoch = 0 },
+                        new() { Partition = 0, LeaderEpoch = 1 },
+                        new() { Partition = 7, LeaderEpoch = 0 },
+                    ],
+                },
+            ],
+        };
+        var response = await SendAsync(dispatcher, request, version: 3);
+
+        var partitions = Assert.Single(response.Topics).Partitions;
+        Assert.Equal(((short)0, 0, 3L), (partitions[0].ErrorCode, partitions[0].LeaderEpoch, partitions[0].EndOffset));
+        Assert.Equal(((short)ErrorCode.UnknownLeaderEpoch, -1, -1L), (partitions[1].ErrorCode, partitions[1].LeaderEpoch, partitions[1].EndOffset));
+        Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, partitions[2].ErrorCode);
+    }
+
+    private static async Task<OffsetForLeaderEpochResponse> SendAsync(RequestDispatcher dispatcher, OffsetForLeaderEpochRequest request, short version)
+    {
+        var writer = new KafkaWriter();
+        writer.WriteInt16(OffsetForLeaderEpochRequest.ApiKey);
+        writer.WriteInt16(version);
+        writer.WriteInt32(42);
+        writer.WriteNullableString("test", flexible: false);
+        request.Write(writer, version);
+
+        var frame = await dispatcher.DispatchAsync(writer.Written);
+        Assert.NotNull(frame);
+        var reader = new KafkaReader(frame.Value);
+        Assert.Equal(frame.Value.Length - 4, reader.ReadInt32());
+        Assert.Equal(42, reader.ReadInt32());
+        var response = new OffsetForLeaderEpochResponse();
+        response.Read(ref reader, version);
+        Assert.Equal(0, reader.Remaining);
+        return response;
+    }
+}
