@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Net;
-using Confluent.Kafka;
 using Cep.Storage.Topics;
+using Confluent.Kafka;
 
 namespace Cep.Broker.Tests;
 
@@ -71,10 +71,10 @@ public sealed class ConsumerGroupTests
 
     internal static void Produce(int port, string topic, IEnumerable<string> values)
     {
-        using var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = $"127.0.0.1:{port}", LingerMs = 5 }).Build();
+        using var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = $"127.0.0.1:{port}", LingerMs = 5 }).Build();
         foreach (string value in values)
         {
-            producer.Produce(topic, new Message<Null, string> { Value = value });
+            producer.Produce(topic, new Message<string, string> { Key = value, Value = value }); // keyed: spread over the partitions
         }
         Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
     }

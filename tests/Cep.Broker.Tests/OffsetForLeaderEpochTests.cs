@@ -21,7 +21,8 @@ public sealed class OffsetForLeaderEpochTests
             builder.AddWithoutKey(1_700_000_000_000 + i, [(byte)i]);
         }
         await store.GetPartition("orders", 0).AppendAsync(builder.Build());
-        var dispatcher = new RequestDispatcher(KafkaApis.Create(new BrokerContext(store, new BrokerOptions())));
+        await using var groups = new Cep.Broker.Groups.GroupCoordinator(store);
+        var dispatcher = new RequestDispatcher(KafkaApis.Create(new BrokerContext(store, new BrokerOptions()), groups));
 
         var request = new OffsetForLeaderEpochRequest
         {

@@ -7,7 +7,7 @@ namespace Cep.Broker.Groups;
 /// <summary>
 /// Committed offsets, kept in memory and in the internal compacted topic
 /// <c>__consumer_offsets</c> (one record per group, topic and partition: the latest wins, a
-/// tombstone deletes), which is read back whole when the broker starts. A commit is in the map
+/// tombstone deletes; created with the first commit), which is read back whole when the broker starts. A commit is in the map
 /// only after its record is durably appended, so an acknowledged commit survives a crash.
 /// Record layout (big-endian, version 1): key = version int16, group, topic (int16-length
 /// UTF-8), partition int32; value = version int16, offset int64, leader epoch int32, metadata
@@ -25,11 +25,10 @@ public sealed class OffsetStore
     public OffsetStore(TopicStore store)
     {
         _store = store;
-        if (!store.ListTopics().Contains(Topic))
+        if (store.ListTopics().Contains(Topic))
         {
-            store.CreateTopic(Topic, 1, 1, [new("cleanup.policy", "compact")]);
+            Load();
         }
-        Load();
     }
 
     /// <summary>The groups that have committed offsets.</summary>
@@ -100,6 +99,14 @@ public sealed class OffsetStore
         foreach (var (key, offset) in records)
         {
             batch.Add(now, EncodeKey(key), offset is null ? null : EncodeValue(offset));
+        }
+        lock (_lock)
+        {
+            // Created with the first commit, as Kafka creates its offsets topic when first needed.
+            if (!_store.ListTopics().Contains(Topic))
+            {
+                _store.CreateTopic(Topic, 1, 1, [new("cleanup.policy", "compact")]);
+            }
         }
         await _store.GetPartition(Topic, 0).AppendAsync(batch.Build().ToArray()).ConfigureAwait(false);
     }

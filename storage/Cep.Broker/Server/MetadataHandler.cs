@@ -43,6 +43,7 @@ public static class MetadataHandler
             return new MetadataResponse.MetadataResponseTopic
             {
                 Name = name,
+                IsInternal = name == Groups.OffsetStore.Topic,
                 Partitions = Enumerable.Range(0, count).Select(p => new MetadataResponse.MetadataResponsePartition
                 {
                     PartitionIndex = p,
