@@ -24,14 +24,21 @@ internal sealed class DaemonProcess : IDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>HOST:PORT of the daemon's Kafka listener (bootstrap servers).</summary>
+    public string KafkaAddress { get; private set; } = "";
+
     public Process Process => _process;
 
     /// <summary>Starts the daemon on <paramref name="dataDirectory"/> and waits until its API answers.</summary>
     public static async Task<DaemonProcess> StartAsync(string dataDirectory, params string[] args)
     {
         int port = FreePort();
-        var daemon = new DaemonProcess(Process.Start(CepProcess.StartInfo(dataDirectory, ["daemon", "--http", $"http://127.0.0.1:{port}", .. args]))!, port);
+        var daemon = new DaemonProcess(Process.Start(CepProcess.StartInfo(dataDirectory, ["daemon", "--http", $"http://127.0.0.1:{port}", "--kafka", "127.0.0.1:0", .. args]))!, port);
         await Eventually(async () => await daemon.Http.GetStringAsync("/health") == "ok");
+        // The daemon publishes its addresses once both listeners are up.
+        await Eventually(() => Task.FromResult(File.Exists(Path.Combine(dataDirectory, "daemon.json"))));
+        using var published = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dataDirectory, "daemon.json")));
+        daemon.KafkaAddress = published.RootElement.GetProperty("kafka").GetString()!;
         return daemon;
     }
 

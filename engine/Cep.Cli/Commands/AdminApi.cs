@@ -1,4 +1,5 @@
 using System.Text;
+using Cep.Broker.Groups;
 using Cep.Engine.Runtime;
 using Cep.Query;
 using Cep.Storage;
@@ -24,8 +25,10 @@ namespace Cep.Cli.Commands;
 ///                                                   true); from = beginning | latest | offset:N | time:ISO
 ///                                                   drops the query's state
 ///   DELETE /queries/{name}                          stop (the catalog keeps it stopped across restarts)
-///   GET    /groups | /groups/{query}                each query as a consumer group: per input partition the
-///                                                   task, its position, the end offset and the lag
+///   GET    /groups | /groups/{group}                each running query as a consumer group (kind "query": per
+///                                                   input partition the task, its position, end offset, lag and
+///                                                   watermark) and each Kafka client group (kind "kafka": its
+///                                                   committed offsets, end offsets and lag)
 ///   GET    /topics                                  topics with their partitions' offsets
 ///   POST   /topics    {"name", "partitions"?, "replicationFactor"?, "config"?}   create
 ///   GET    /topics/{topic}                          describe: partitions (offsets, sizes, segments) and config
@@ -40,7 +43,7 @@ namespace Cep.Cli.Commands;
 /// </summary>
 internal static class AdminApi
 {
-    public static WebApplication Build(string address, TopicStore store, QueryManager manager, PrometheusText metrics)
+    public static WebApplication Build(string address, TopicStore store, QueryManager manager, PrometheusText metrics, GroupCoordinator? groups)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -49,7 +52,7 @@ internal static class AdminApi
         app.MapGet("/health", () => "ok");
         app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
         MapQueries(app, manager);
-        MapGroups(app);
+        MapGroups(app, store, groups);
         MapTopics(app, store);
         MapRecords(app, store);
         return app;
@@ -78,23 +81,28 @@ internal static class AdminApi
             await manager.StopByUserAsync(name) ? Results.Json(manager.Get(name)) : NotFound($"no query '{name}'"));
     }
 
-    private static void MapGroups(WebApplication app)
+    private static void MapGroups(WebApplication app, TopicStore store, GroupCoordinator? groups)
     {
-        static object Group(string query, IEnumerable<InputProgress> inputs)
+        static GroupView Group(string group, string kind, int members, IReadOnlyList<InputProgress> partitions) => new(
+            group,
+            kind,
+            members,
+            partitions.Sum(p => p.Lag),
+            partitions.Select(p => new GroupView.PartitionView(p.Topic, p.Partition, p.Task, p.Position, p.EndOffset, p.Lag, p.Watermark)).ToList());
+        // A Kafka client group's positions are its committed offsets (−1: none yet counts from the start).
+        IEnumerable<GroupView> ClientGroups() => (groups?.List() ?? []).Select(g =>
         {
-            var partitions = inputs.ToList();
-            return new
-            {
-                group = query,
-                members = partitions.Select(p => p.Task).Distinct().Count(),
-                lag = partitions.Sum(p => p.Lag),
-                partitions = partitions.Select(p => new { p.Topic, p.Partition, member = p.Task, p.Position, p.EndOffset, p.Lag, p.Watermark }),
-            };
-        }
-        app.MapGet("/groups", () => Results.Json(RuntimeProgress.Inputs().GroupBy(p => p.Query).Select(g => Group(g.Key, g))));
-        app.MapGet("/groups/{query}", (string query) => RuntimeProgress.Inputs().Where(p => p.Query == query).ToList() is { Count: > 0 } inputs
-            ? Results.Json(Group(query, inputs))
-            : NotFound($"no running query '{query}'"));
+            var committed = groups!.Committed(g.GroupId)
+                .Where(c => store.ListTopics().Contains(c.Key.Topic) && c.Key.Partition < store.PartitionCount(c.Key.Topic))
+                .Select(c => new InputProgress(g.GroupId, -1, c.Key.Topic, c.Key.Partition, c.Offset.Offset, store.GetPartition(c.Key.Topic, c.Key.Partition).HighWatermark, null))
+                .OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition).ToList();
+            return Group(g.GroupId, "kafka", groups.Describe(g.GroupId).Members.Count, committed);
+        });
+        IEnumerable<GroupView> QueryGroups() => RuntimeProgress.Inputs().GroupBy(p => p.Query)
+            .Select(g => Group(g.Key, "query", g.Select(p => p.Task).Distinct().Count(), g.ToList()));
+        app.MapGet("/groups", () => Results.Json(QueryGroups().Concat(ClientGroups())));
+        app.MapGet("/groups/{group}", (string group) =>
+            QueryGroups().Concat(ClientGroups()).FirstOrDefault(g => g.Group == group) is { } found ? Results.Json(found) : NotFound($"no group '{group}'"));
     }
 
     private static void MapTopics(WebApplication app, TopicStore store)

@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Net;
+using Cep.Broker;
 using Cep.Engine.Runtime;
 using Cep.Query;
 using Microsoft.Extensions.Logging;
@@ -11,6 +13,7 @@ namespace Cep.Cli.Commands;
 /// running version; a deleted one is stopped and forgotten); serves the admin API
 /// (<see cref="AdminApi"/>) over HTTP on <c>--http</c>, and publishes that address in
 /// <c>&lt;data&gt;/daemon.json</c> so the other verbs on the same data directory work through it;
+/// serves Kafka clients (producers, consumers in groups, admin) on <c>--kafka</c> (<see cref="KafkaBroker"/>);
 /// on Ctrl+C/SIGTERM stops every query — each task checkpoints — and exits 0. Deployed queries
 /// are recorded in <c>&lt;data&gt;/catalog.json</c> and keep their state under <c>&lt;data&gt;/state</c>,
 /// so a restarted daemon redeploys them and each resumes from its checkpoint; a query the user
@@ -22,10 +25,18 @@ internal static class DaemonCommand
     {
         var queries = new Option<string?>("--queries") { Description = "Folder of query scripts (*.csx) to deploy and watch (default: $CEP_QUERIES, cep.json)", DefaultValueFactory = CliContext.Configured<string?>("queries", null) };
         var http = new Option<string>("--http") { Description = "Address of the admin API (default: $CEP_HTTP, cep.json, else http://127.0.0.1:8420)", DefaultValueFactory = CliContext.Configured("http", "http://127.0.0.1:8420") };
+        var kafka = new Option<string>("--kafka") { Description = "Address of the Kafka-protocol listener, HOST:PORT, or off (default: $CEP_KAFKA, cep.json, else 127.0.0.1:9092)", DefaultValueFactory = CliContext.Configured("kafka", "127.0.0.1:9092") };
         var interval = new Option<double>("--checkpoint-interval") { Description = "Seconds between checkpoints (default: $CEP_CHECKPOINT_INTERVAL, cep.json, else 10)", DefaultValueFactory = CliContext.Configured("checkpoint-interval", 10.0) };
         var print = new Option<bool>("--print") { Description = "Print every record the queries write (topic TAB [key TAB] value)" };
         var exit = new Option<bool>("--exit-when-caught-up") { Description = "Run the queries to the end their inputs have at start, then stop (demos, tests)" };
-        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, interval, print, exit };
+        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, interval, print, exit };
+        command.Validators.Add(result =>
+        {
+            if (result.GetValue(kafka) is { } address && address != "off" && !IPEndPoint.TryParse(address, out _))
+            {
+                result.AddError($"--kafka {address}: expected HOST:PORT with an IP address (e.g. 127.0.0.1:9092), or off");
+            }
+        });
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async store =>
         {
             string data = parse.GetValue(CliContext.DataOption)!;
@@ -56,12 +67,16 @@ internal static class DaemonCommand
             }
             using var watcher = parse.GetValue(queries) is { } folder ? await WatchAsync(folder, manager, catalog, logger) : null;
             string address = parse.GetValue(http)!;
-            var app = AdminApi.Build(address, store, manager, metrics);
             using var cts = CliContext.CancelOnSignal(ct);
+            await using var broker = parse.GetValue(kafka) is { } listen && listen != "off"
+                ? await KafkaBroker.StartAsync(store, new BrokerOptions { Listen = IPEndPoint.Parse(listen) }, logging, cts.Token)
+                : null;
+            var app = AdminApi.Build(address, store, manager, metrics, broker?.Groups);
             await app.StartAsync(cts.Token);
+            string? kafkaAddress = broker is null ? null : $"{IPEndPoint.Parse(parse.GetValue(kafka)!).Address}:{broker.Port}";
             string daemonFile = CliContext.DaemonFile(data);
-            await File.WriteAllTextAsync(daemonFile, System.Text.Json.JsonSerializer.Serialize(new { http = address, pid = Environment.ProcessId }), CancellationToken.None);
-            logger.LogInformation("Admin API on {Address}; data in {Data}", address, data);
+            await File.WriteAllTextAsync(daemonFile, System.Text.Json.JsonSerializer.Serialize(new { http = address, kafka = kafkaAddress, pid = Environment.ProcessId }), CancellationToken.None);
+            logger.LogInformation("Admin API on {Address}; Kafka clients on {Kafka}; data in {Data}", address, kafkaAddress ?? "(off)", data);
             try
             {
                 if (parse.GetValue(exit))

@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+
+namespace Cep.IntegrationTests;
+
+/// <summary>
+/// Real Kafka clients against <c>cep daemon --kafka</c>: kafkajs under node, Confluent.Kafka
+/// (librdkafka) in this process and in member processes the test kills.
+/// </summary>
+public sealed class KafkaCompatibilityTests
+{
+    [Fact]
+    public async Task Kafkajs_produces_consumes_in_a_group_and_commits_its_offsets()
+    {
+        using var data = new TempDirectory();
+        using var daemon = await DaemonProcess.StartAsync(data.Path);
+        var partitions = new Dictionary<string, string> { ["PARTITIONS"] = "3" };
+        var produced = await NodeProcess.RunAsync(daemon.KafkaAddress, partitions, "produce.js", "js-events", "200");
+        Assert.True(produced.ExitCode == 0, produced.Stderr);
+        Assert.Equal("produced 200\n", produced.Stdout);
+
+        var consumed = await NodeProcess.RunAsync(daemon.KafkaAddress, null, "consume.js", "js-events", "js-group", "200");
+        Assert.True(consumed.ExitCode == 0, consumed.Stderr);
+        var messages = consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(Enumerable.Range(0, 200).Select(i => $"value-{i}").Order(), messages.Select(m => m.GetProperty("value").GetString()!).Order());
+        Assert.All(messages, m =>
+        {
+            Assert.Equal(m.GetProperty("value").GetString()!.Replace("value", "key"), m.GetProperty("key").GetString());
+            Assert.Equal("kafkajs", m.GetProperty("headers").GetProperty("source").GetString());
+        });
+        Assert.Equal(3, messages.Select(m => m.GetProperty("partition").GetInt32()).Distinct().Count());
+
+        var offsets = await NodeProcess.RunAsync(daemon.KafkaAddress, null, "offsets.js", "js-events", "js-group");
+        Assert.True(offsets.ExitCode == 0, offsets.Stderr);
+        var committed = offsets.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(3, committed.Count);
+        Assert.Equal(200, committed.Sum(c => long.Parse(c.GetProperty("offset").GetString()!)));
+        // The same group through the admin API of the daemon (the broker's coordinator).
+        Assert.Contains("js-group", await daemon.Http.GetStringAsync("/groups"));
+    }
+
+    [Fact]
+    public async Task Records_produced_by_either_client_are_consumed_intact_by_the_other()
+    {
+        using var data = new TempDirectory();
+        using var daemon = await DaemonProcess.StartAsync(data.Path);
+
+        // kafkajs → Confluent.Kafka
+        var produced = await NodeProcess.RunAsync(daemon.KafkaAddress, null, "produce.js", "from-js", "50");
+        Assert.True(produced.ExitCode == 0, produced.Stderr);
+        var fromJs = ConsumeAll(daemon.KafkaAddress, "from-js", 50);
+        Assert.Equal(Enumerable.Range(0, 50).Select(i => ($"key-{i}", $"value-{i}", "kafkajs")), fromJs.Select(m => (m.Message.Key, m.Message.Value, Encoding.UTF8.GetString(m.Message.Headers.GetLastBytes("source")))));
+        Assert.All(fromJs, m => Assert.True(Math.Abs(m.Message.Timestamp.UnixTimestampMs - DateTimeOffset.UtcNow.ToUnixTimeMilliseconds()) < 600_000));
+
+        // Confluent.Kafka → kafkajs
+        using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = daemon.KafkaAddress, EnableIdempotence = true }).Build())
+        {
+            for (int i = 0; i < 50; i++)
+            {
+                producer.Produce("from-dotnet", new Message<string, string>
+                {
+                    Key = $"k{i}",
+                    Value = $"v{i}",
+                    Timestamp = new Timestamp(1_700_000_000_000 + i, TimestampType.CreateTime),
+                    Headers = new Headers { { "source", Encoding.UTF8.GetBytes("dotnet") } },
+                });
+            }
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+        var consumed = await NodeProcess.RunAsync(daemon.KafkaAddress, null, "consume.js", "from-dotnet", "js-reader", "50");
+        Assert.True(consumed.ExitCode == 0, consumed.Stderr);
+        var messages = consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(
+            Enumerable.Range(0, 50).Select(i => ($"k{i}", $"v{i}", "dotnet", (1_700_000_000_000 + i).ToString(System.Globalization.CultureInfo.InvariantCulture))),
+            messages.Select(m => (m.GetProperty("key").GetString()!, m.GetProperty("value").GetString()!, m.GetProperty("headers").GetProperty("source").GetString()!, m.GetProperty("timestamp").GetString()!)));
+    }
+
+    [Fact]
+    public async Task A_killed_member_of_a_group_of_three_loses_its_partitions_to_the_others_within_the_session_timeout()
+    {
+        using var data = new TempDirectory();
+        using var daemon = await DaemonProcess.StartAsync(data.Path);
+        Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "topics", "create", "work", "--partitions", "6")).ExitCode);
+        var members = Enumerable.Range(0, 3).Select(i => Member.Start(daemon.KafkaAddress, $"member-{i}")).ToList();
+        try
+        {
+            await Until(() => members.All(m => m.Assigned.Count == 2) && members.SelectMany(m => m.Assigned).Distinct().Count() == 6, TimeSpan.FromSeconds(60));
+
+            members[2].Process.Kill(); // no LeaveGroup: the coordinator must notice the silence
+            var killed = Stopwatch.StartNew();
+            var survivors = members.Take(2).ToList();
+            await Until(() => survivors.All(m => m.Assigned.Count == 3) && survivors.SelectMany(m => m.Assigned).Distinct().Count() == 6, TimeSpan.FromSeconds(60));
+            // Session timeout 6 s, then one rebalance (the survivors rejoin on their next heartbeat).
+            Assert.True(killed.Elapsed < TimeSpan.FromSeconds(20), $"the partitions moved after {killed.Elapsed.TotalSeconds:F1} s");
+
+            using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = daemon.KafkaAddress }).Build())
+            {
+                for (int i = 0; i < 60; i++)
+                {
+                    producer.Produce("work", new Message<string, string> { Key = $"job-{i}", Value = $"job {i}" });
+                }
+                Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+            }
+            await Until(() => survivors.Sum(m => m.Values.Count) >= 60, TimeSpan.FromSeconds(60));
+            Assert.Equal(Enumerable.Range(0, 60).Select(i => $"job {i}").Order(), survivors.SelectMany(m => m.Values).Order());
+        }
+        finally
+        {
+            foreach (var member in members)
+            {
+                member.Dispose();
+            }
+        }
+    }
+
+    private static List<ConsumeResult<string, string>> ConsumeAll(string brokers, string topic, int count)
+    {
+        var config = new ConsumerConfig { BootstrapServers = brokers, GroupId = $"reader-{topic}", AutoOffsetReset = AutoOffsetReset.Earliest };
+        using var consumer = new ConsumerBuilder<string, string>(config).Build();
+        consumer.Subscribe(topic);
+        var results = new List<ConsumeResult<string, string>>();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (results.Count < count && DateTime.UtcNow < deadline)
+        {
+            if (consumer.Consume(TimeSpan.FromMilliseconds(200)) is { } result)
+            {
+                results.Add(result);
+            }
+        }
+        consumer.Close();
+        return results;
+    }
+
+    private static async Task Until(Func<bool> condition, TimeSpan limit)
+    {
+        var deadline = DateTime.UtcNow + limit;
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"not within {limit.TotalSeconds} s");
+            await Task.Delay(100);
+        }
+    }
+
+    /// <summary>A Cep.KafkaMember process: its latest assignment and the values it consumed, from its JSON lines.</summary>
+    private sealed class Member : IDisposable
+    {
+        private readonly Lock _lock = new();
+        private List<int> _assigned = [];
+        private readonly List<string> _values = [];
+
+        private Member(Process process) => Process = process;
+
+        public Process Process { get; }
+
+        public List<int> Assigned
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _assigned];
+                }
+            }
+        }
+
+        public List<string> Values
+        {
+            get
+            {
+                lock (_lock)
+                {
+                    return [.. _values];
+                }
+            }
+        }
+
+        public static Member Start(string brokers, string name)
+        {
+            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
+            foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "Cep.KafkaMember.dll"), brokers, "work", "workers", name, "6000" })
+            {
+                info.ArgumentList.Add(arg);
+            }
+            var member = new Member(Process.Start(info)!);
+            member.Process.OutputDataReceived += (_, line) => member.Read(line.Data);
+            member.Process.BeginOutputReadLine();
+            return member;
+        }
+
+        public void Dispose()
+        {
+            if (!Process.HasExited)
+            {
+                Process.Kill();
+            }
+            Process.Dispose();
+        }
+
+        private void Read(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+            var json = JsonDocument.Parse(line).RootElement;
+            lock (_lock)
+            {
+                switch (json.GetProperty("event").GetString())
+                {
+                    case "assigned":
+                        _assigned = json.GetProperty("partitions").EnumerateArray().Select(p => p.GetInt32()).ToList();
+                        break;
+                    case "revoked":
+                        _assigned = [];
+                        break;
+                    case "message":
+                        _values.Add(json.GetProperty("value").GetString()!);
+                        break;
+                }
+            }
+        }
+    }
+}
