@@ -30,7 +30,7 @@ public static class CreateTopicsHandler
             {
                 Topics = request.Topics.Select(topic => duplicates.Contains(topic.Name)
                     ? Failure(topic.Name, ErrorCode.InvalidRequest, $"topic '{topic.Name}' appears more than once in the request")
-                    : Create(broker, topic, request.validateOnly)).ToList(),
+                    : Create(broker, topic, request.ValidateOnly)).ToList(),
             };
         });
 

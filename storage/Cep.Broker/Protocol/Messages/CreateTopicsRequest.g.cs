@@ -19,9 +19,9 @@ public sealed class CreateTopicsRequest : IKafkaMessage
 
     public List<CreatableTopic> Topics { get; set; } = [];
 
-    public int timeoutMs { get; set; } = 60000;
+    public int TimeoutMs { get; set; } = 60000;
 
-    public bool validateOnly { get; set; } = false;
+    public bool ValidateOnly { get; set; } = false;
 
     public void Read(ref Cep.Broker.Protocol.KafkaReader reader, short version)
     {
@@ -35,10 +35,10 @@ public sealed class CreateTopicsRequest : IKafkaMessage
             }
             Topics = list;
         }
-        timeoutMs = reader.ReadInt32();
+        TimeoutMs = reader.ReadInt32();
         if (version >= 1)
         {
-            validateOnly = reader.ReadBool();
+            ValidateOnly = reader.ReadBool();
         }
     }
 
@@ -53,10 +53,10 @@ public sealed class CreateTopicsRequest : IKafkaMessage
                 item.Write(writer, version);
             }
         }
-        writer.WriteInt32(timeoutMs);
+        writer.WriteInt32(TimeoutMs);
         if (version >= 1)
         {
-            writer.WriteBool(validateOnly);
+            writer.WriteBool(ValidateOnly);
         }
     }
 
