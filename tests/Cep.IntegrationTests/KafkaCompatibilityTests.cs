@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
+using Cep.KafkaMember;
 using Confluent.Kafka;
 
 namespace Cep.IntegrationTests;
@@ -83,12 +84,12 @@ public sealed class KafkaCompatibilityTests
         using var data = new TempDirectory();
         using var daemon = await DaemonProcess.StartAsync(data.Path);
         Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "topics", "create", "work", "--partitions", "6")).ExitCode);
-        var members = Enumerable.Range(0, 3).Select(i => Member.Start(daemon.KafkaAddress, $"member-{i}")).ToList();
+        var members = Enumerable.Range(0, 3).Select(i => MemberProcess.Start(daemon.KafkaAddress, "work", "workers", $"member-{i}", 6000)).ToList();
         try
         {
             await Until(() => members.All(m => m.Assigned.Count == 2) && members.SelectMany(m => m.Assigned).Distinct().Count() == 6, TimeSpan.FromSeconds(60));
 
-            members[2].Process.Kill(); // no LeaveGroup: the coordinator must notice the silence
+            members[2].Kill(); // no LeaveGroup: the coordinator must notice the silence
             var killed = Stopwatch.StartNew();
             var survivors = members.Take(2).ToList();
             await Until(() => survivors.All(m => m.Assigned.Count == 3) && survivors.SelectMany(m => m.Assigned).Distinct().Count() == 6, TimeSpan.FromSeconds(60));
@@ -140,86 +141,6 @@ public sealed class KafkaCompatibilityTests
         {
             Assert.True(DateTime.UtcNow < deadline, $"not within {limit.TotalSeconds} s");
             await Task.Delay(100);
-        }
-    }
-
-    /// <summary>A Cep.KafkaMember process: its latest assignment and the values it consumed, from its JSON lines.</summary>
-    private sealed class Member : IDisposable
-    {
-        private readonly Lock _lock = new();
-        private List<int> _assigned = [];
-        private readonly List<string> _values = [];
-
-        private Member(Process process) => Process = process;
-
-        public Process Process { get; }
-
-        public List<int> Assigned
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _assigned];
-                }
-            }
-        }
-
-        public List<string> Values
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return [.. _values];
-                }
-            }
-        }
-
-        public static Member Start(string brokers, string name)
-        {
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardInput = true, UseShellExecute = false };
-            foreach (string arg in new[] { Path.Combine(AppContext.BaseDirectory, "Cep.KafkaMember.dll"), brokers, "work", "workers", name, "6000" })
-            {
-                info.ArgumentList.Add(arg);
-            }
-            var member = new Member(Process.Start(info)!);
-            member.Process.OutputDataReceived += (_, line) => member.Read(line.Data);
-            member.Process.BeginOutputReadLine();
-            return member;
-        }
-
-        public void Dispose()
-        {
-            if (!Process.HasExited)
-            {
-                Process.Kill();
-            }
-            Process.Dispose();
-        }
-
-        private void Read(string? line)
-        {
-            if (line is null)
-            {
-                return;
-            }
-            var json = JsonDocument.Parse(line).RootElement;
-            lock (_lock)
-            {
-                switch (json.GetProperty("event").GetString())
-                {
-                    case "assigned":
-                        _assigned = json.GetProperty("partitions").EnumerateArray().Select(p => p.GetInt32()).ToList();
-                        break;
-                    case "revoked":
-                        _assigned = [];
-                        break;
-                    case "message":
-                        _values.Add(json.GetProperty("value").GetString()!);
-                        break;
-                }
-            }
         }
     }
 }
