@@ -6,10 +6,11 @@ namespace Cep.Broker.Tests;
 /// <summary>A broker on a free loopback port over a fresh data directory, for one test.</summary>
 internal sealed class BrokerFixture : IAsyncDisposable
 {
-    private readonly TempDirectory _directory = new();
+    private readonly TempDirectory _directory;
 
-    private BrokerFixture(TopicStore store, KafkaBroker broker)
+    private BrokerFixture(TempDirectory directory, TopicStore store, KafkaBroker broker)
     {
+        _directory = directory;
         Store = store;
         Broker = broker;
     }
@@ -25,18 +26,13 @@ internal sealed class BrokerFixture : IAsyncDisposable
         var directory = new TempDirectory();
         var store = TopicStore.Open(directory.Combine("data"));
         var broker = await KafkaBroker.StartAsync(store, (options ?? new BrokerOptions()) with { Listen = new IPEndPoint(IPAddress.Loopback, 0) });
-        var fixture = new BrokerFixture(store, broker);
-        fixture._owned = directory;
-        return fixture;
+        return new BrokerFixture(directory, store, broker);
     }
-
-    private TempDirectory? _owned;
 
     public async ValueTask DisposeAsync()
     {
         await Broker.DisposeAsync();
         Store.Dispose();
-        _owned?.Dispose();
         _directory.Dispose();
     }
 }

@@ -38,13 +38,16 @@ public sealed class ConsumerGroupTests
         }
     }
 
-    [Fact]
-    public async Task Three_members_share_the_partitions_and_when_one_leaves_the_others_take_its_partitions()
+    [Theory]
+    [InlineData(PartitionAssignmentStrategy.Range)]
+    [InlineData(PartitionAssignmentStrategy.RoundRobin)]
+    [InlineData(PartitionAssignmentStrategy.CooperativeSticky)]
+    public async Task Three_members_share_the_partitions_and_when_one_leaves_the_others_take_its_partitions(PartitionAssignmentStrategy strategy)
     {
         await using var fixture = await BrokerFixture.StartAsync();
         fixture.Store.CreateTopic("events", 6);
         var assignments = new ConcurrentDictionary<string, List<int>>();
-        var consumers = Enumerable.Range(0, 3).Select(i => Member(fixture, $"member-{i}", assignments)).ToList();
+        var consumers = Enumerable.Range(0, 3).Select(i => Member(fixture, $"member-{i}", strategy, assignments)).ToList();
         try
         {
             await Eventually(() => Poll(consumers) && assignments.Values.Sum(a => a.Count) == 6 && assignments.Values.All(a => a.Count == 2));
@@ -105,7 +108,7 @@ public sealed class ConsumerGroupTests
         return values;
     }
 
-    private static IConsumer<Ignore, string> Member(BrokerFixture fixture, string name, ConcurrentDictionary<string, List<int>> assignments)
+    private static IConsumer<Ignore, string> Member(BrokerFixture fixture, string name, PartitionAssignmentStrategy strategy, ConcurrentDictionary<string, List<int>> assignments)
     {
         var config = new ConsumerConfig
         {
@@ -114,11 +117,19 @@ public sealed class ConsumerGroupTests
             ClientId = name,
             SessionTimeoutMs = 6000,
             HeartbeatIntervalMs = 500,
-            PartitionAssignmentStrategy = PartitionAssignmentStrategy.RoundRobin,
+            PartitionAssignmentStrategy = strategy,
         };
+        // Eager assignors hand out whole assignments; cooperative-sticky adds and revokes increments.
+        bool incremental = strategy == PartitionAssignmentStrategy.CooperativeSticky;
         var consumer = new ConsumerBuilder<Ignore, string>(config)
-            .SetPartitionsAssignedHandler((_, partitions) => assignments[name] = partitions.Select(p => p.Partition.Value).ToList())
-            .SetPartitionsRevokedHandler((_, _) => assignments[name] = [])
+            .SetPartitionsAssignedHandler((_, partitions) => assignments.AddOrUpdate(
+                name,
+                _ => partitions.Select(p => p.Partition.Value).ToList(),
+                (_, held) => (incremental ? held : []).Concat(partitions.Select(p => p.Partition.Value)).Distinct().ToList()))
+            .SetPartitionsRevokedHandler((_, partitions) => assignments.AddOrUpdate(
+                name,
+                _ => [],
+                (_, held) => incremental ? held.Except(partitions.Select(p => p.Partition.Value)).ToList() : []))
             .Build();
         consumer.Subscribe("events");
         return consumer;

@@ -53,6 +53,10 @@ public sealed class ProtocolFuzzTests
         fixture.Store.CreateTopic("t", 1);
         using var garbage = await Connect(fixture);
         using var oversized = await Connect(fixture);
+        using (var halfway = await Connect(fixture))
+        {
+            await halfway.GetStream().WriteAsync(new byte[] { 0, 0, 1, 0, 0, 3, 0, 8 }); // 256 bytes announced, 4 sent, then gone
+        }
         await garbage.GetStream().WriteAsync(new byte[] { 0, 0, 0, 8, 0x7f, 0x7f, 1, 2, 3, 4, 5, 6 });
         await oversized.GetStream().WriteAsync(new byte[] { 0x10, 0, 0, 0 }); // 256 MiB announced
         Assert.Equal(0, await ReadUntilClosed(garbage));
@@ -85,6 +89,25 @@ public sealed class ProtocolFuzzTests
         await Task.Delay(200);
         using var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = fixture.BootstrapServers }).Build();
         Assert.Equal(0, (await producer.ProduceAsync("t", new Message<Null, string> { Value = "after" })).Offset.Value);
+    }
+
+    [Fact]
+    public async Task An_unsupported_api_versions_version_gets_the_v0_answer_with_the_supported_list_and_other_unknown_requests_close()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Combine("data"));
+        await using var groups = new GroupCoordinator(store);
+        var dispatcher = new RequestDispatcher(KafkaApis.Create(new BrokerContext(store, new BrokerOptions()), groups));
+        var answer = (await dispatcher.DispatchAsync(Frame(18, 9, new ApiVersionsRequest())))!.Value;
+        var reader = new KafkaReader(answer[8..]); // size, correlation id
+        var body = new ApiVersionsResponse();
+        body.Read(ref reader, 0);
+        Assert.Equal((short)Protocol.ErrorCode.UnsupportedVersion, body.ErrorCode);
+        Assert.Contains(body.ApiKeys, k => k.ApiKey == 18 && k.MinVersion == 0 && k.MaxVersion == 3);
+        Assert.Contains(body.ApiKeys, k => k.ApiKey == 0 && k.MinVersion == 3 && k.MaxVersion == 8);
+        // Kafka closes the connection for these: there is no version to answer in.
+        Assert.Throws<KafkaProtocolException>(() => { _ = dispatcher.DispatchAsync(Frame(68, 0, new ApiVersionsRequest())); });
+        Assert.Throws<KafkaProtocolException>(() => { _ = dispatcher.DispatchAsync(Frame(0, 99, new ApiVersionsRequest())); });
     }
 
     private static bool Survives(RequestDispatcher dispatcher, byte[] frame)
