@@ -26,10 +26,12 @@ internal static class DaemonCommand
         var queries = new Option<string?>("--queries") { Description = "Folder of query scripts (*.csx) to deploy and watch (default: $CEP_QUERIES, cep.json)", DefaultValueFactory = CliContext.Configured<string?>("queries", null) };
         var http = new Option<string>("--http") { Description = "Address of the admin API (default: $CEP_HTTP, cep.json, else http://127.0.0.1:8420)", DefaultValueFactory = CliContext.Configured("http", "http://127.0.0.1:8420") };
         var kafka = new Option<string>("--kafka") { Description = "Address of the Kafka-protocol listener, HOST:PORT, or off (default: $CEP_KAFKA, cep.json, else 127.0.0.1:9092)", DefaultValueFactory = CliContext.Configured("kafka", "127.0.0.1:9092") };
+        var maxConnections = new Option<long>("--kafka-max-connections") { Description = "Kafka client connections served at once (default: $CEP_KAFKA_MAX_CONNECTIONS, cep.json, else 1000)", DefaultValueFactory = CliContext.Configured("kafka-max-connections", 1000L) };
+        var maxRequest = new Option<int>("--kafka-max-request-bytes") { Description = "Largest Kafka request accepted; a larger one closes that connection (default: $CEP_KAFKA_MAX_REQUEST_BYTES, cep.json, else 104857600)", DefaultValueFactory = CliContext.Configured("kafka-max-request-bytes", 100 * 1024 * 1024) };
         var interval = new Option<double>("--checkpoint-interval") { Description = "Seconds between checkpoints (default: $CEP_CHECKPOINT_INTERVAL, cep.json, else 10)", DefaultValueFactory = CliContext.Configured("checkpoint-interval", 10.0) };
         var print = new Option<bool>("--print") { Description = "Print every record the queries write (topic TAB [key TAB] value)" };
         var exit = new Option<bool>("--exit-when-caught-up") { Description = "Run the queries to the end their inputs have at start, then stop (demos, tests)" };
-        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, interval, print, exit };
+        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, maxConnections, maxRequest, interval, print, exit };
         command.Validators.Add(result =>
         {
             if (result.GetValue(kafka) is { } address && address != "off" && !IPEndPoint.TryParse(address, out _))
@@ -69,7 +71,7 @@ internal static class DaemonCommand
             string address = parse.GetValue(http)!;
             using var cts = CliContext.CancelOnSignal(ct);
             await using var broker = parse.GetValue(kafka) is { } listen && listen != "off"
-                ? await KafkaBroker.StartAsync(store, new BrokerOptions { Listen = IPEndPoint.Parse(listen) }, logging, cts.Token)
+                ? await KafkaBroker.StartAsync(store, new BrokerOptions { Listen = IPEndPoint.Parse(listen), MaxConnections = parse.GetValue(maxConnections), MaxRequestBytes = parse.GetValue(maxRequest) }, logging, cts.Token)
                 : null;
             var app = AdminApi.Build(address, store, manager, metrics, broker?.Groups);
             await app.StartAsync(cts.Token);
