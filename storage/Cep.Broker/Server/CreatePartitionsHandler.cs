@@ -17,10 +17,7 @@ public static class CreatePartitionsHandler
     public static void Register(ApiRegistry registry, BrokerContext broker) =>
         registry.Add<CreatePartitionsRequest>((request, _) =>
         {
-            var duplicates = request.Topics.GroupBy(t => t.Name, StringComparer.Ordinal)
-                .Where(g => g.Count() > 1)
-                .Select(g => g.Key)
-                .ToHashSet(StringComparer.Ordinal);
+            var duplicates = TopicCreation.Repeated(request.Topics.Select(t => t.Name));
             return new CreatePartitionsResponse
             {
                 Results = request.Topics.Select(topic => duplicates.Contains(topic.Name)

@@ -21,11 +21,7 @@ public static class CreateTopicsHandler
     public static void Register(ApiRegistry registry, BrokerContext broker) =>
         registry.Add<CreateTopicsRequest>((request, _) =>
         {
-            // Kafka refuses every copy of a name given twice in one request.
-            var duplicates = request.Topics.GroupBy(t => t.Name, StringComparer.Ordinal)
-                .Where(g => g.Count() > 1)
-                .Select(g => g.Key)
-                .ToHashSet(StringComparer.Ordinal);
+            var duplicates = TopicCreation.Repeated(request.Topics.Select(t => t.Name));
             return new CreateTopicsResponse
             {
                 Topics = request.Topics.Select(topic => duplicates.Contains(topic.Name)
