@@ -67,6 +67,9 @@ public sealed record QueryOptions
     public Action<int>? OnProgress { get; init; }
 
     /// <summary>Where the query's operators log (e.g. a pattern's partial-match cap biting); none by default.</summary>
+    /// <summary>The threads the query's tasks run on (a pool shared by every query of a host); null: the .NET thread pool.</summary>
+    public WorkerPool? Workers { get; init; }
+
     /// <summary>Where <c>ToConsole</c> writes (standard output unless the host says otherwise).</summary>
     public TextWriter Console { get; init; } = System.Console.Out;
 

@@ -52,13 +52,18 @@ internal sealed class StreamTask
         context.State?.Register(_groupWatermarks);
     }
 
+    /// <summary>
+    /// Runs the task until its inputs end (bounded runs) or it is cancelled. Its awaits keep the
+    /// scheduler it was started on (no ConfigureAwait(false)), so a task started on a
+    /// <see cref="WorkerPool"/> runs on the pool's threads throughout.
+    /// </summary>
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         RuntimeProgress.Started(this);
         try
         {
             Restore();
-            await RunLoopAsync(cancellationToken).ConfigureAwait(false);
+            await RunLoopAsync(cancellationToken);
             Checkpoint();
         }
         catch (OperationCanceledException) when (_context.State is not null && _services.StopError is null)
@@ -150,7 +155,7 @@ internal sealed class StreamTask
                 ThrowIfFailed();
                 AdvanceWatermark(group);
             }
-            await FlushAsync().ConfigureAwait(false);
+            await FlushAsync();
             CheckpointIfDue();
             if (pushed > 0)
             {
@@ -161,13 +166,13 @@ internal sealed class StreamTask
             {
                 throw new QueryFailedException(_context.QueryName, _context.Partition, stop);
             }
-            if (await CompleteFinishedGroupsAsync(groups).ConfigureAwait(false))
+            if (await CompleteFinishedGroupsAsync(groups))
             {
                 return;
             }
             if (pushed == 0)
             {
-                await WaitForInputAsync(cancellationToken).ConfigureAwait(false);
+                await WaitForInputAsync(cancellationToken);
             }
         }
     }
@@ -251,7 +256,7 @@ internal sealed class StreamTask
                 }
                 _completedGroups.Add(group[0].Group);
                 ThrowIfFailed();
-                await FlushAsync().ConfigureAwait(false);
+                await FlushAsync();
             }
         }
         return _completedGroups.Count == groups.Count;
@@ -261,7 +266,7 @@ internal sealed class StreamTask
     {
         foreach (var output in _context.Outputs)
         {
-            await output.FlushAsync(_context.Log).ConfigureAwait(false);
+            await output.FlushAsync(_context.Log);
         }
     }
 
@@ -288,10 +293,10 @@ internal sealed class StreamTask
         using var wake = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         wake.CancelAfter(_context.Inputs.Min(i => i.Idleness ?? _options.InputIdleness));
         var waits = waiting.Select(i => i.Cursor.WaitForDataAsync(wake.Token)).ToList();
-        await Task.WhenAny(waits).ConfigureAwait(false);
+        await Task.WhenAny(waits);
         wake.Cancel();
         cancellationToken.ThrowIfCancellationRequested();
-        await Task.WhenAll(waits.Select(w => w.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default))).ConfigureAwait(false);
+        await Task.WhenAll(waits.Select(w => w.ContinueWith(static _ => { }, CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default)));
     }
 
     private bool Idle(TaskInput input) =>

@@ -1,0 +1,120 @@
+using System.Collections.Concurrent;
+
+namespace Cep.Engine.Runtime;
+
+/// <summary>
+/// Runs some of a query's tasks and changes which while running: a consumer-group member's
+/// share of the query. <see cref="Start"/> builds a task's graph (restoring its checkpoint) and
+/// runs it; <see cref="ReleaseAsync"/> stops one — it checkpoints first — so another worker can
+/// take it over from that checkpoint. The query's task count is the partition count of its
+/// inputs (co-partitioned), found by building the definition once without state. A task that
+/// fails makes <see cref="Failed"/> complete with its error; the others go on until the caller
+/// stops them. With <see cref="QueryOptions.Workers"/> the tasks run on that worker pool's threads.
+/// Thread-safe.
+/// </summary>
+public sealed class QueryWorker : IAsyncDisposable
+{
+    private readonly string _queryName;
+    private readonly Action<QueryContext> _definition;
+    private readonly ITopicLog _log;
+    private readonly QueryOptions _options;
+    private readonly ConcurrentDictionary<int, RunningTask> _running = new();
+    private readonly ConcurrentDictionary<int, int> _starts = new();
+    private readonly TaskCompletionSource<Exception> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public QueryWorker(string queryName, Action<QueryContext> definition, ITopicLog log, QueryOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        _queryName = queryName;
+        _definition = definition;
+        _log = log;
+        _options = options;
+        TaskCount = CountTasks();
+    }
+
+    /// <summary>How many tasks the query has (its inputs' partition count).</summary>
+    public int TaskCount { get; }
+
+    /// <summary>The tasks running here now.</summary>
+    public IReadOnlyCollection<int> Running => _running.Keys.Order().ToList();
+
+    /// <summary>Completes with the first task failure (never on a release or a stop).</summary>
+    public Task<Exception> Failed => _failed.Task;
+
+    /// <summary>How many times <paramref name="task"/> was started here (a task that keeps running across a rebalance is started once).</summary>
+    public int StartCount(int task) => _starts.GetValueOrDefault(task);
+
+    /// <summary>
+    /// Builds and starts <paramref name="task"/> (from its checkpoint, with state); returns what
+    /// ends when the task does (it never faults: a failure goes to <see cref="Failed"/>).
+    /// Nothing new when the task runs here already.
+    /// </summary>
+    public Task Start(int task)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(task);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(task, TaskCount);
+        var stop = new CancellationTokenSource();
+        var body = new Task<Task>(() => RunAsync(task, stop.Token), CancellationToken.None, TaskCreationOptions.DenyChildAttach);
+        var running = new RunningTask(stop, body.Unwrap());
+        if (!_running.TryAdd(task, running))
+        {
+            stop.Dispose();
+            return _running.TryGetValue(task, out var already) ? already.Run : Task.CompletedTask;
+        }
+        _starts.AddOrUpdate(task, 1, (_, count) => count + 1);
+        body.Start(_options.Workers?.Scheduler ?? TaskScheduler.Default);
+        return running.Run;
+    }
+
+    /// <summary>Stops <paramref name="task"/> (it checkpoints) and waits until it has; nothing when it does not run here.</summary>
+    public async Task ReleaseAsync(int task)
+    {
+        if (_running.TryGetValue(task, out var running))
+        {
+            await running.Stop.CancelAsync().ConfigureAwait(false);
+            await running.Run.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Releases every task (each checkpoints).</summary>
+    public async ValueTask DisposeAsync() => await Task.WhenAll(_running.Keys.ToList().Select(ReleaseAsync)).ConfigureAwait(false);
+
+    private async Task RunAsync(int task, CancellationToken stop)
+    {
+        try
+        {
+            var context = QueryRunner.Build(_queryName, task, _definition, _log, _options);
+            await new StreamTask(context).RunAsync(stop);
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Released: the task checkpointed.
+        }
+        catch (Exception e)
+        {
+            _failed.TrySetResult(e is QueryFailedException ? e : new QueryFailedException(_queryName, task, e));
+        }
+        finally
+        {
+            if (_running.TryRemove(task, out var ended))
+            {
+                ended.Stop.Dispose();
+            }
+        }
+    }
+
+    private int CountTasks()
+    {
+        // A stateless build: it only tells which topics the query reads.
+        var probe = QueryRunner.Build(_queryName, 0, _definition, _log, _options with { StateDirectory = null });
+        var partitions = probe.Inputs.Select(i => (i.Cursor.Topic, Count: _log.PartitionCount(i.Cursor.Topic))).Distinct().ToList();
+        if (partitions.Select(p => p.Count).Distinct().Count() > 1)
+        {
+            throw new InvalidOperationException($"query '{_queryName}': its inputs must have the same partition count (co-partitioned), but {string.Join(", ", partitions.Select(p => $"'{p.Topic}' has {p.Count}"))}");
+        }
+        return partitions.Count == 0 ? 1 : partitions[0].Count;
+    }
+
+    /// <summary>One running task: how to stop it and what it is doing.</summary>
+    private sealed record RunningTask(CancellationTokenSource Stop, Task Run);
+}
