@@ -12,6 +12,7 @@ IScenario[] scenarios =
     new Cep.Benchmarks.State.CheckpointScenario(), new Cep.Benchmarks.State.StateStoreScenario(),
     new Cep.Benchmarks.State.CheckpointGraphScenario(checkpointed: true), new Cep.Benchmarks.State.CheckpointGraphScenario(checkpointed: false),
     new Cep.Benchmarks.Query.ScriptCompileScenario(), new Cep.Benchmarks.Query.EndToEndLatencyScenario(),
+    new Cep.Benchmarks.Nexmark.ScaleScenario(),
     new Cep.Benchmarks.Broker.KafkaProduceScenario(), new Cep.Benchmarks.Broker.KafkaConsumeScenario(), new Cep.Benchmarks.Broker.RebalanceScenario(),
 ];
 

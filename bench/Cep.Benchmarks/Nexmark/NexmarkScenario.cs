@@ -29,13 +29,9 @@ internal sealed class NexmarkScenario(string query) : IScenario
         int events = quick ? 2_000_000 : 10_000_000;
         using var directory = new TempDirectory(Name);
         using var store = TopicStore.Open(directory.Path);
-        var (bids, persons, auctions) = Generate(store, events);
+        var (bids, persons, auctions) = Generate(store, events, Partitions);
         long read = query is "q3" or "q8" ? persons + auctions : bids;
-        var watch = CpuWatch.Start();
-        await QueryRunner.RunAsync(Name, NexmarkQueries.Get(query), new EmbeddedTopicLog(store), new QueryOptions { StopAtEnd = true });
-        var (wall, cpu) = watch.Elapsed();
-        long outputs = Enumerable.Range(0, Partitions).Sum(p => store.GetPartition(NexmarkQueries.Output, p).LogEndOffset);
-        string check = NexmarkCheck.Verify(query, store, Partitions, () => Regenerate(events));
+        var (wall, cpu, outputs, check) = await RunQueryAsync(store, Name, query, events, Partitions, new QueryOptions { StopAtEnd = true });
         var metrics = new MetricSet()
             .Add("events_per_s_per_core", read / cpu.TotalSeconds)
             .Add("events_per_s", read / wall.TotalSeconds)
@@ -61,15 +57,33 @@ internal sealed class NexmarkScenario(string query) : IScenario
             ]);
     }
 
-    /// <summary>Writes the events to the three topics; returns how many of each kind.</summary>
-    private static (long Bids, long Persons, long Auctions) Generate(TopicStore store, int events)
+    /// <summary>
+    /// Runs <paramref name="query"/> as <paramref name="name"/> (its own repartition topics) into
+    /// a fresh output topic, timed, and checks the output against LINQ over the same events.
+    /// </summary>
+    internal static async Task<(TimeSpan Wall, TimeSpan Cpu, long Outputs, string Check)> RunQueryAsync(TopicStore store, string name, string query, int events, int partitions, QueryOptions options)
+    {
+        if (store.ListTopics().Contains(NexmarkQueries.Output))
+        {
+            store.DeleteTopic(NexmarkQueries.Output);
+        }
+        store.CreateTopic(NexmarkQueries.Output, partitions, config: [new("flush.policy", "os"), new("segment.bytes", "536870912")]);
+        var watch = CpuWatch.Start();
+        await QueryRunner.RunAsync(name, NexmarkQueries.Get(query), new EmbeddedTopicLog(store), options);
+        var (wall, cpu) = watch.Elapsed();
+        long outputs = Enumerable.Range(0, partitions).Sum(p => store.GetPartition(NexmarkQueries.Output, p).LogEndOffset);
+        return (wall, cpu, outputs, NexmarkCheck.Verify(query, store, partitions, () => Regenerate(events)));
+    }
+
+    /// <summary>Writes the events to the three input topics; returns how many of each kind.</summary>
+    internal static (long Bids, long Persons, long Auctions) Generate(TopicStore store, int events, int partitions)
     {
         var config = new[] { new KeyValuePair<string, string>("flush.policy", "os"), new("segment.bytes", "536870912") };
-        foreach (string topic in new[] { NexmarkQueries.Persons, NexmarkQueries.Auctions, NexmarkQueries.Bids, NexmarkQueries.Output })
+        foreach (string topic in new[] { NexmarkQueries.Persons, NexmarkQueries.Auctions, NexmarkQueries.Bids })
         {
-            store.CreateTopic(topic, Partitions, config: config);
+            store.CreateTopic(topic, partitions, config: config);
         }
-        var writer = new TopicWriter(store);
+        var writer = new TopicWriter(store, partitions);
         long bids = 0, persons = 0, auctions = 0;
         var generator = new NexmarkGenerator(StartMs, EventsPerMs);
         for (int i = 0; i < events; i++)
@@ -96,7 +110,7 @@ internal sealed class NexmarkScenario(string query) : IScenario
         // (and count as CPU) inside the timed query.
         foreach (string topic in new[] { NexmarkQueries.Persons, NexmarkQueries.Auctions, NexmarkQueries.Bids })
         {
-            for (int p = 0; p < Partitions; p++)
+            for (int p = 0; p < partitions; p++)
             {
                 store.GetPartition(topic, p).Flush();
             }
@@ -114,7 +128,7 @@ internal sealed class NexmarkScenario(string query) : IScenario
     }
 
     /// <summary>Batches records per topic partition, keyed by a long, partitioned by murmur2 like any producer.</summary>
-    private sealed class TopicWriter(TopicStore store)
+    private sealed class TopicWriter(TopicStore store, int partitions)
     {
         private readonly Dictionary<(string, int), RecordBatchBuilder> _builders = [];
         private readonly ArrayBufferWriter<byte> _value = new();
@@ -123,7 +137,7 @@ internal sealed class NexmarkScenario(string query) : IScenario
         public void Add<T>(string topic, long key, T value, long timestamp)
         {
             BinaryPrimitives.WriteInt64BigEndian(_key, key);
-            int partition = Murmur2Partitioner.Partition(_key, Partitions);
+            int partition = Murmur2Partitioner.Partition(_key, partitions);
             if (!_builders.TryGetValue((topic, partition), out var builder))
             {
                 builder = new RecordBatchBuilder();

@@ -31,7 +31,7 @@ internal static class DaemonCommand
         var interval = new Option<double>("--checkpoint-interval") { Description = "Seconds between checkpoints (default: $CEP_CHECKPOINT_INTERVAL, cep.json, else 10)", DefaultValueFactory = CliContext.Configured("checkpoint-interval", 10.0) };
         var print = new Option<bool>("--print") { Description = "Print every record the queries write (topic TAB [key TAB] value)" };
         var exit = new Option<bool>("--exit-when-caught-up") { Description = "Run the queries to the end their inputs have at start, then stop (demos, tests)" };
-        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, maxConnections, maxRequest, interval, print, exit };
+        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, maxConnections, maxRequest, interval, QueryHost.WorkersOption, print, exit };
         command.Validators.Add(result =>
         {
             if (result.GetValue(kafka) is { } address && address != "off" && !IPEndPoint.TryParse(address, out _))
@@ -45,8 +45,10 @@ internal static class DaemonCommand
             using var metrics = new PrometheusText(); // listening before any query runs
             using var logging = QueryHost.CreateLogging();
             var logger = logging.CreateLogger("Cep.Daemon");
+            using var workers = new WorkerPool(Math.Max(1, parse.GetValue(QueryHost.WorkersOption)));
             var options = new QueryOptions
             {
+                Workers = workers,
                 StopAtEnd = parse.GetValue(exit),
                 StateDirectory = Path.Combine(data, "state"),
                 CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),

@@ -17,6 +17,12 @@ internal static class QueryHost
 {
     public static readonly Option<string?> NameOption = new("--name") { Description = "Query name (default: the script's file name); also names its state and internal topics" };
 
+    public static readonly Option<int> WorkersOption = new("--workers")
+    {
+        Description = "Threads the query tasks run on (default: $CEP_WORKERS, cep.json, else the number of cores)",
+        DefaultValueFactory = CliContext.Configured("workers", Environment.ProcessorCount),
+    };
+
     public static readonly Option<string[]> SetOption = new("--set")
     {
         Description = "KEY=VALUE: a setting the script reads through Config (repeatable; over cep.json's settings.<query> and CEP_SETTINGS__<query>__KEY)",

@@ -29,7 +29,7 @@ internal static class RunCommand
         var quiet = new Option<bool>("--quiet") { Description = "Do not print the records the query writes" };
         var command = new Command("run", "Run a query script until stopped (or until caught up)")
         {
-            file, QueryHost.NameOption, state, exit, interval, inputs, quiet, QueryHost.SetOption,
+            file, QueryHost.NameOption, state, exit, interval, inputs, quiet, QueryHost.SetOption, QueryHost.WorkersOption,
         };
         var start = new StartOptions(command);
         command.Validators.Add(result =>
@@ -52,8 +52,10 @@ internal static class RunCommand
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, store => QueryHost.RunScriptAsync(parse, parse.GetValue(file)!, async (script, logging) =>
         {
             string name = parse.GetValue(QueryHost.NameOption) ?? script.Name;
+            using var workers = new WorkerPool(Math.Max(1, parse.GetValue(QueryHost.WorkersOption)));
             var options = new QueryOptions
             {
+                Workers = workers,
                 StopAtEnd = parse.GetValue(exit),
                 CreateMissingOutputs = true,
                 Version = script.SourceHash,

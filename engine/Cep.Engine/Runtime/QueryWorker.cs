@@ -83,7 +83,9 @@ public sealed class QueryWorker : IAsyncDisposable
     {
         try
         {
-            var context = QueryRunner.Build(_queryName, task, _definition, _log, _options);
+            // The definition (user code, a script) runs on the .NET pool: were it to block on
+            // something async, it must not hold one of the few worker threads while it waits.
+            var context = await Task.Run(() => QueryRunner.Build(_queryName, task, _definition, _log, _options), CancellationToken.None);
             await new StreamTask(context).RunAsync(stop);
         }
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
