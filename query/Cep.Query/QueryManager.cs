@@ -1,5 +1,6 @@
 using Cep.Engine.Runtime;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 
 namespace Cep.Query;
 
@@ -13,9 +14,11 @@ namespace Cep.Query;
 /// deployment is recorded as deployed and a stop by the user as stopped (stopping the daemon
 /// changes nothing), so <see cref="RedeployCatalogAsync"/> brings the same queries back after a
 /// restart; <see cref="RemoveAsync"/> forgets a query. Scripts read their settings
-/// (<paramref name="settings"/>, a section per query name) through <c>Config</c>. Thread-safe.
+/// (<paramref name="settings"/>, a section per query name) through <c>Config</c>. With a
+/// <paramref name="membership"/>, an unbounded query runs as a member of its consumer group
+/// (<see cref="QueryMember"/>): its tasks are shared with the group's other members. Thread-safe.
 /// </summary>
-public sealed class QueryManager(ITopicLog log, QueryOptions options, string cacheDirectory, QueryCatalog? catalog = null, IConfiguration? settings = null) : IAsyncDisposable
+public sealed class QueryManager(ITopicLog log, QueryOptions options, string cacheDirectory, QueryCatalog? catalog = null, IConfiguration? settings = null, IGroupMembership? membership = null) : IAsyncDisposable
 {
     private readonly Lock _lock = new();
     private readonly Dictionary<string, Deployment> _queries = new(StringComparer.Ordinal);
@@ -77,7 +80,7 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
         {
             _queries[name] = deployment;
         }
-        deployment.Start(log, runOptions);
+        deployment.Start(log, runOptions, runOptions.StopAtEnd ? null : membership);
         catalog?.Put(new QueryCatalog.Entry(name, script.Path, script.SourceHash, QueryCatalog.Deployed, null, deployment.Status.Since));
         return deployment.Status;
     }
@@ -148,14 +151,27 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
         private int _unloaded;
         private volatile QueryStatus _status = new(name, script.Path, script.SourceHash, "running", null, DateTimeOffset.UtcNow);
 
-        public QueryStatus Status => _status;
+        private QueryMember? _member;
 
-        public void Start(ITopicLog log, QueryOptions options) =>
+        /// <summary>The status, with the tasks this process runs and the rebalances it saw (group members).</summary>
+        public QueryStatus Status => _member is { } member && _status.State == "running"
+            ? _status with { Tasks = member.Worker.Running, Rebalances = member.Rebalances }
+            : _status;
+
+        public void Start(ITopicLog log, QueryOptions options, IGroupMembership? membership) =>
             _run = Task.Run(async () =>
             {
                 try
                 {
-                    await QueryRunner.RunAsync(name, script.Define, log, options, _stop.Token).ConfigureAwait(false);
+                    if (membership is null)
+                    {
+                        await QueryRunner.RunAsync(name, script.Define, log, options, _stop.Token).ConfigureAwait(false);
+                    }
+                    else
+                    {
+                        _member = new QueryMember(new QueryWorker(name, script.Define, log, options), name, membership, options.LoggerFactory.CreateLogger("Cep.Query.Group"));
+                        await _member.RunAsync(_stop.Token).ConfigureAwait(false);
+                    }
                     _status = _status with { State = "completed", Since = DateTimeOffset.UtcNow };
                 }
                 catch (OperationCanceledException) when (_stop.IsCancellationRequested)

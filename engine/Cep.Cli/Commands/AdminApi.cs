@@ -90,7 +90,7 @@ internal static class AdminApi
             partitions.Sum(p => p.Lag),
             partitions.Select(p => new GroupView.PartitionView(p.Topic, p.Partition, p.Task, p.Position, p.EndOffset, p.Lag, p.Watermark)).ToList());
         // A Kafka client group's positions are its committed offsets (−1: none yet counts from the start).
-        IEnumerable<GroupView> ClientGroups() => (groups?.List() ?? []).Select(g =>
+        IEnumerable<GroupView> ClientGroups() => (groups?.List() ?? []).Where(g => g.ProtocolType != CoordinatorMembership.ProtocolType).Select(g =>
         {
             var committed = groups!.Committed(g.GroupId)
                 .Where(c => store.ListTopics().Contains(c.Key.Topic) && c.Key.Partition < store.PartitionCount(c.Key.Topic))

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Cep.Broker;
+using Cep.Broker.Groups;
 using Cep.Engine.Runtime;
 using Cep.Query;
 using Microsoft.Extensions.Logging;
@@ -57,7 +58,14 @@ internal static class DaemonCommand
             };
             ITopicLog log = parse.GetValue(print) ? new PrintingTopicLog(new EmbeddedTopicLog(store), Console.Out) : new EmbeddedTopicLog(store);
             var catalog = new QueryCatalog(Path.Combine(data, "catalog.json"));
-            await using var manager = new QueryManager(log, options, Path.Combine(data, "query-cache"), catalog, QueryHost.Settings(parse));
+            using var cts = CliContext.CancelOnSignal(ct);
+            // The broker (and its group coordinator) outlives the queries: they leave their groups when they stop.
+            await using var broker = parse.GetValue(kafka) is { } listen && listen != "off"
+                ? await KafkaBroker.StartAsync(store, new BrokerOptions { Listen = IPEndPoint.Parse(listen), MaxConnections = parse.GetValue(maxConnections), MaxRequestBytes = parse.GetValue(maxRequest) }, logging, cts.Token)
+                : null;
+            await using var ownCoordinator = broker is null ? new GroupCoordinator(store) : null;
+            var membership = new CoordinatorMembership(broker?.Groups ?? ownCoordinator!, $"cep-daemon-{Environment.ProcessId}");
+            await using var manager = new QueryManager(log, options, Path.Combine(data, "query-cache"), catalog, QueryHost.Settings(parse), membership);
             foreach (var (name, error) in await manager.RedeployCatalogAsync())
             {
                 if (error is null)
@@ -71,11 +79,7 @@ internal static class DaemonCommand
             }
             using var watcher = parse.GetValue(queries) is { } folder ? await WatchAsync(folder, manager, catalog, logger) : null;
             string address = parse.GetValue(http)!;
-            using var cts = CliContext.CancelOnSignal(ct);
-            await using var broker = parse.GetValue(kafka) is { } listen && listen != "off"
-                ? await KafkaBroker.StartAsync(store, new BrokerOptions { Listen = IPEndPoint.Parse(listen), MaxConnections = parse.GetValue(maxConnections), MaxRequestBytes = parse.GetValue(maxRequest) }, logging, cts.Token)
-                : null;
-            var app = AdminApi.Build(address, store, manager, metrics, broker?.Groups);
+            var app = AdminApi.Build(address, store, manager, metrics, broker?.Groups ?? ownCoordinator);
             await app.StartAsync(cts.Token);
             string? kafkaAddress = broker is null ? null : $"{IPEndPoint.Parse(parse.GetValue(kafka)!).Address}:{broker.Port}";
             string daemonFile = CliContext.DaemonFile(data);

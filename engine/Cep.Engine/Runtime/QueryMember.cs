@@ -1,0 +1,99 @@
+using Microsoft.Extensions.Logging;
+
+namespace Cep.Engine.Runtime;
+
+/// <summary>
+/// A query's worker as a member of the query's consumer group (named after the query): it
+/// joins with the tasks it runs, and when it is the leader assigns every member its tasks
+/// (<see cref="TaskAssignor"/>); then it releases the tasks it lost (each checkpoints first),
+/// starts the ones it gained (each restores from its checkpoint), and heartbeats until the group
+/// rebalances. Tasks it keeps run on undisturbed through a rebalance. Having released tasks, it
+/// rejoins at once so they can start elsewhere. On stop it releases every task and leaves.
+/// Owned by one caller (<see cref="RunAsync"/> once).
+/// </summary>
+public sealed class QueryMember(QueryWorker worker, string groupId, IGroupMembership membership, ILogger logger)
+{
+    /// <summary>How often the member heartbeats (well within the coordinator's session timeout).</summary>
+    public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>How many generations this member has joined.</summary>
+    public int Rebalances { get; private set; }
+
+    public QueryWorker Worker => worker;
+
+    /// <summary>Takes part in the group until cancelled or a task fails (that failure is thrown).</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        string memberId = "";
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        // A failed task ends the membership: the query fails as a whole.
+        _ = worker.Failed.ContinueWith(_ => stop.Cancel(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    memberId = await RebalanceAsync(memberId, stop.Token);
+                }
+                catch (GroupRejoinException e)
+                {
+                    logger.LogInformation("Query {Query}: rejoining its group ({Reason})", groupId, e.Message);
+                    if (e.ResetMemberId)
+                    {
+                        memberId = "";
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+            // Stopping, or a task failed.
+        }
+        finally
+        {
+            await worker.DisposeAsync();
+            if (memberId.Length > 0)
+            {
+                await membership.LeaveAsync(groupId, memberId);
+            }
+        }
+        if (worker.Failed.IsCompleted)
+        {
+            throw await worker.Failed;
+        }
+        cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>One generation: join, sync, apply the assignment, heartbeat until the next rebalance; returns the member id.</summary>
+    private async Task<string> RebalanceAsync(string memberId, CancellationToken cancellationToken)
+    {
+        var running = worker.Running;
+        var join = await membership.JoinAsync(groupId, memberId, TaskAssignor.Encode(running), cancellationToken);
+        var assignments = join.IsLeader
+            ? TaskAssignor.Assign(worker.TaskCount, join.Members.Select(m => KeyValuePair.Create(m.Key, TaskAssignor.Decode(m.Value))).ToList())
+                .ToDictionary(a => a.Key, a => TaskAssignor.Encode(a.Value), StringComparer.Ordinal)
+            : new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var mine = TaskAssignor.Decode(await membership.SyncAsync(groupId, join.MemberId, join.Generation, assignments, cancellationToken)).ToHashSet();
+        Rebalances++;
+        var lost = worker.Running.Where(t => !mine.Contains(t)).ToList();
+        var gained = mine.Where(t => !worker.Running.Contains(t)).Order().ToList();
+        await Task.WhenAll(lost.Select(worker.ReleaseAsync));
+        foreach (int task in gained)
+        {
+            _ = worker.Start(task);
+        }
+        logger.LogInformation(
+            "Query {Query}: generation {Generation}, member {Member} runs tasks [{Tasks}] (started [{Gained}], released [{Lost}])",
+            groupId, join.Generation, join.MemberId, string.Join(", ", mine.Order()), string.Join(", ", gained), string.Join(", ", lost));
+        if (lost.Count > 0)
+        {
+            return join.MemberId; // rejoin now: what this member released can start elsewhere
+        }
+        while (await membership.HeartbeatAsync(groupId, join.MemberId, join.Generation, cancellationToken))
+        {
+            await Task.Delay(HeartbeatInterval, cancellationToken);
+        }
+        return join.MemberId;
+    }
+}

@@ -1,0 +1,80 @@
+using System.Buffers.Binary;
+
+namespace Cep.Engine.Runtime;
+
+/// <summary>
+/// Assigns a query's tasks to the members of its group, cooperatively and stickily: a task stays
+/// with the member that runs it while that member has room under its fair share (tasks ÷
+/// members; the members running the most get the one-larger shares); a task nobody runs goes to the member
+/// with the fewest; a task above a member's share is revoked — assigned to nobody this round —
+/// so its owner releases it (checkpointing) and rejoins, and the next round hands it on. So only
+/// tasks that move ever stop, and a task never runs on two members at once. A member's
+/// metadata is the tasks it runs (int32 count, then the task numbers, big-endian). Stateless.
+/// </summary>
+public static class TaskAssignor
+{
+    /// <summary>Each member's tasks for the next generation, from what each runs now.</summary>
+    public static Dictionary<string, List<int>> Assign(int taskCount, IReadOnlyList<KeyValuePair<string, IReadOnlyList<int>>> owned)
+    {
+        var members = owned.Select(o => o.Key).Order(StringComparer.Ordinal).ToList();
+        var result = members.ToDictionary(m => m, _ => new List<int>(), StringComparer.Ordinal);
+        if (members.Count == 0)
+        {
+            return result;
+        }
+        // The shares that are one larger go to the members running the most (stickier), then by id.
+        int share = taskCount / members.Count, extra = taskCount % members.Count;
+        var larger = owned.OrderByDescending(o => o.Value.Count(t => t >= 0 && t < taskCount)).ThenBy(o => o.Key, StringComparer.Ordinal)
+            .Take(extra).Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
+        int Quota(string member) => share + (larger.Contains(member) ? 1 : 0);
+        var claimed = new HashSet<int>();
+        foreach (var (member, tasks) in owned.OrderBy(o => o.Key, StringComparer.Ordinal))
+        {
+            // Within its share a member keeps what it runs; the rest is revoked (claimed, not assigned).
+            foreach (int task in tasks.Where(t => t >= 0 && t < taskCount && claimed.Add(t)).Order())
+            {
+                if (result[member].Count < Quota(member))
+                {
+                    result[member].Add(task);
+                }
+            }
+        }
+        // Tasks nobody runs start where there is room; with revocations pending some wait a round.
+        foreach (int task in Enumerable.Range(0, taskCount).Where(t => !claimed.Contains(t)))
+        {
+            if (members.Where(m => result[m].Count < Quota(m)).OrderByDescending(m => Quota(m) - result[m].Count).ThenBy(m => m, StringComparer.Ordinal).FirstOrDefault() is { } member)
+            {
+                result[member].Add(task);
+            }
+        }
+        return result;
+    }
+
+    public static byte[] Encode(IReadOnlyCollection<int> tasks)
+    {
+        var bytes = new byte[4 + 4 * tasks.Count];
+        BinaryPrimitives.WriteInt32BigEndian(bytes, tasks.Count);
+        int at = 4;
+        foreach (int task in tasks.Order())
+        {
+            BinaryPrimitives.WriteInt32BigEndian(bytes.AsSpan(at), task);
+            at += 4;
+        }
+        return bytes;
+    }
+
+    /// <summary>The tasks in <paramref name="bytes"/>; none for empty or malformed metadata.</summary>
+    public static IReadOnlyList<int> Decode(byte[] bytes)
+    {
+        if (bytes.Length < 4)
+        {
+            return [];
+        }
+        int count = BinaryPrimitives.ReadInt32BigEndian(bytes);
+        if (count < 0 || bytes.Length != 4 + 4 * count)
+        {
+            return [];
+        }
+        return Enumerable.Range(0, count).Select(i => BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * i))).ToList();
+    }
+}

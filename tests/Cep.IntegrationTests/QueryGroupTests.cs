@@ -1,0 +1,114 @@
+using System.Text;
+using Cep.Broker.Groups;
+using Cep.Cli.Commands;
+using Cep.Engine;
+using Cep.Engine.Runtime;
+using Cep.Engine.Serdes;
+using Cep.Storage.Records;
+using Cep.Storage.Topics;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace Cep.IntegrationTests;
+
+/// <summary>
+/// Queries as consumer groups, in-process: two workers of one query share its tasks through the
+/// broker's coordinator, tasks move cooperatively (only the moved ones restart, from their
+/// checkpoints), and the output is exactly what one worker alone writes.
+/// </summary>
+public sealed class QueryGroupTests
+{
+    private static readonly Action<QueryContext> Upper = query =>
+        query.Topic("in", Serde.Utf8String).Select(v => v.ToUpperInvariant()).To("out", Serde.Utf8String);
+
+    [Fact]
+    public async Task A_second_worker_takes_half_the_tasks_only_those_move_and_when_it_leaves_they_come_back_exactly_once()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Combine("data"));
+        store.CreateTopic("in", 6);
+        store.CreateTopic("out", 6);
+        await using var coordinator = new GroupCoordinator(store, new GroupCoordinatorOptions { TickInterval = TimeSpan.FromMilliseconds(20) });
+        var log = new EmbeddedTopicLog(store);
+        var options = new QueryOptions { StateDirectory = directory.Combine("state"), CheckpointInterval = TimeSpan.FromMilliseconds(200) };
+        await AppendAsync(store, 0, 60);
+
+        using var stopA = new CancellationTokenSource();
+        var a = Member(log, options, coordinator, "a");
+        var runningA = a.RunAsync(stopA.Token);
+        await Until(() => a.Worker.Running.Count == 6);
+        await Until(() => OutputCount(store) == 60);
+
+        using var stopB = new CancellationTokenSource();
+        var b = Member(log, options, coordinator, "b");
+        var runningB = b.RunAsync(stopB.Token);
+        await Until(() => a.Worker.Running.Count == 3 && b.Worker.Running.Count == 3);
+        var kept = a.Worker.Running.ToList();
+        Assert.All(kept, t => Assert.Equal(1, a.Worker.StartCount(t)));          // never stopped
+        Assert.All(b.Worker.Running, t => Assert.Equal(1, b.Worker.StartCount(t)));
+        Assert.Empty(kept.Intersect(b.Worker.Running));
+
+        await AppendAsync(store, 60, 60);
+        await Until(() => OutputCount(store) == 120);
+
+        // b leaves (its tasks checkpoint): a takes them back from those checkpoints.
+        await stopB.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runningB);
+        await Until(() => a.Worker.Running.Count == 6);
+        Assert.All(kept, t => Assert.Equal(1, a.Worker.StartCount(t)));
+        Assert.All(Enumerable.Range(0, 6).Except(kept), t => Assert.Equal(2, a.Worker.StartCount(t)));
+        await AppendAsync(store, 120, 60);
+        await Until(() => OutputCount(store) == 180);
+
+        await stopA.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runningA);
+        // Exactly once: every input record became one output record, none twice.
+        Assert.Equal(Enumerable.Range(0, 180).Select(i => $"VALUE {i}").Order(), Outputs(store).Order());
+    }
+
+    private static QueryMember Member(ITopicLog log, QueryOptions options, GroupCoordinator coordinator, string name) =>
+        new(new QueryWorker("upper", Upper, log, options), "upper", new CoordinatorMembership(coordinator, name) { SessionTimeout = TimeSpan.FromSeconds(6) }, NullLogger.Instance)
+        {
+            HeartbeatInterval = TimeSpan.FromMilliseconds(100),
+        };
+
+    private static async Task AppendAsync(TopicStore store, int from, int count)
+    {
+        for (int partition = 0; partition < 6; partition++)
+        {
+            var batch = new RecordBatchBuilder();
+            for (int i = from + partition; i < from + count; i += 6)
+            {
+                batch.AddWithoutKey(1_700_000_000_000 + i, Encoding.UTF8.GetBytes($"value {i}"));
+            }
+            await store.GetPartition("in", partition).AppendAsync(batch.Build().ToArray());
+        }
+    }
+
+    private static long OutputCount(TopicStore store) => Enumerable.Range(0, 6).Sum(p => store.GetPartition("out", p).LogEndOffset);
+
+    private static List<string> Outputs(TopicStore store)
+    {
+        var values = new List<string>();
+        for (int p = 0; p < 6; p++)
+        {
+            foreach (var batch in RecordBatch.ReadAll(store.GetPartition("out", p).Read(0, 1 << 20).Records))
+            {
+                foreach (var record in batch)
+                {
+                    values.Add(Encoding.UTF8.GetString(record.Value!.Value.Span));
+                }
+            }
+        }
+        return values;
+    }
+
+    private static async Task Until(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "not within 60 s");
+            await Task.Delay(50);
+        }
+    }
+}
