@@ -154,9 +154,11 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
         private QueryMember? _member;
 
         /// <summary>The status, with the tasks this process runs and the rebalances it saw (group members).</summary>
-        public QueryStatus Status => _member is { } member && _status.State == "running"
-            ? _status with { Tasks = member.Worker.Running, Rebalances = member.Rebalances }
-            : _status;
+        public QueryStatus Status => _status.State != "running" ? _status
+            : _member is { } member ? _status with { Tasks = member.Worker.Running, Rebalances = member.Rebalances, Lag = Lag() }
+            : _status with { Lag = Lag() };
+
+        private long Lag() => RuntimeProgress.Inputs().Where(p => p.Query == name).Sum(p => p.Lag);
 
         public void Start(ITopicLog log, QueryOptions options, IGroupMembership? membership) =>
             _run = Task.Run(async () =>

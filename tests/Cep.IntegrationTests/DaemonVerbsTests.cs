@@ -73,6 +73,11 @@ public sealed class DaemonVerbsTests
         string metrics = await daemon.Http.GetStringAsync("/metrics");
         Assert.Contains("cep_input_lag{query=\"copy\",topic=\"clicks\",partition=\"2\"} 0", metrics);
         Assert.Contains("cep_watermark_delay{query=\"copy\",task=\"2\"}", metrics);
+        // The query runs as a member of its consumer group: its status names the tasks run here, the rebalances and the lag.
+        Assert.Contains("cep_query_rebalances_total{query=\"copy\"} 1", metrics);
+        var status = JsonDocument.Parse((await CepProcess.RunAsync(data.Path, "query", "status", "copy", "--output", "json")).Stdout).RootElement;
+        Assert.Equal([0, 1, 2], status.GetProperty("tasks").EnumerateArray().Select(t => t.GetInt32()));
+        Assert.Equal((1, 0L), (status.GetProperty("rebalances").GetInt32(), status.GetProperty("lag").GetInt64()));
         var run = await CepProcess.RunAsync(data.Path, "run", script);
         Assert.Equal(1, run.ExitCode);
         Assert.Contains("is in use by another process", run.Stderr);

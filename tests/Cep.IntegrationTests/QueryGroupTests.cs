@@ -4,6 +4,8 @@ using Cep.Cli.Commands;
 using Cep.Engine;
 using Cep.Engine.Runtime;
 using Cep.Engine.Serdes;
+using Cep.Engine.Time;
+using Cep.Engine.Windows;
 using Cep.Storage.Records;
 using Cep.Storage.Topics;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -62,7 +64,64 @@ public sealed class QueryGroupTests
         await stopA.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runningA);
         // Exactly once: every input record became one output record, none twice.
-        Assert.Equal(Enumerable.Range(0, 180).Select(i => $"VALUE {i}").Order(), Outputs(store).Order());
+        Assert.Equal(Enumerable.Range(0, 180).Select(i => $"VALUE {i}").Order(), Outputs(store, "out").Order());
+    }
+
+    public sealed record Order(string Customer, int Amount, long At);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(4)]
+    public async Task A_query_that_rekeys_by_another_field_gives_the_same_result_with_1_2_and_4_workers(int workers)
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Combine("data"));
+        store.CreateTopic("orders", 4);
+        store.CreateTopic("totals", 4);
+        await using var coordinator = new GroupCoordinator(store, new GroupCoordinatorOptions { TickInterval = TimeSpan.FromMilliseconds(20) });
+        var log = new EmbeddedTopicLog(store);
+        var options = new QueryOptions { StateDirectory = directory.Combine("state"), CheckpointInterval = TimeSpan.FromMilliseconds(300) };
+        var random = new Random(5);
+        string[] customers = ["alice", "bob", "carol", "dave", "erin"];
+        long start = 1_700_000_000_000;
+        var orders = Enumerable.Range(0, 600).Select(i => new Order(customers[random.Next(customers.Length)], random.Next(1, 100), start + i * 400)).ToList();
+        // Spread by order number (each customer's orders on every partition), in time order per partition,
+        // then one far-future order per partition so every real window closes.
+        for (int partition = 0; partition < 4; partition++)
+        {
+            var batch = new RecordBatchBuilder();
+            foreach (var order in orders.Where((_, i) => i % 4 == partition).Append(new Order("end", 0, start + 3_600_000)))
+            {
+                batch.AddWithoutKey(order.At, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(order, System.Text.Json.JsonSerializerOptions.Web));
+            }
+            await store.GetPartition("orders", partition).AppendAsync(batch.Build().ToArray());
+        }
+        var expected = orders.GroupBy(o => (o.Customer, Minute: o.At - o.At % 60_000))
+            .Select(g => $"{g.Key.Customer} {g.Key.Minute} {g.Sum(o => o.Amount)}").Order().ToList();
+
+        Action<QueryContext> totals = query => query
+            .Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForMonotonicTimestamps().WithTimestampAssigner(o => o.At))
+            .RepartitionBy(o => o.Customer, Serde.Utf8String, Serde.Json<Order>())
+            .Window(TimeWindows.Tumbling(TimeSpan.FromMinutes(1)))
+            .Sum(o => (long)o.Amount)
+            .Select(r => $"{r.Key} {r.Window.Start} {r.Value}")
+            .To("totals", Serde.Utf8String);
+        using var stop = new CancellationTokenSource();
+        var members = Enumerable.Range(0, workers).Select(i => new QueryMember(
+            new QueryWorker("totals", totals, log, options), "totals", new CoordinatorMembership(coordinator, $"w{i}") { SessionTimeout = TimeSpan.FromSeconds(6) }, NullLogger.Instance)
+        {
+            HeartbeatInterval = TimeSpan.FromMilliseconds(100),
+        }).ToList();
+        var running = members.Select(m => m.RunAsync(stop.Token)).ToList();
+        await Until(() => Outputs(store, "totals").Count >= expected.Count);
+        await stop.CancelAsync();
+        foreach (var member in running)
+        {
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(() => member);
+        }
+        Assert.Equal(expected, Outputs(store, "totals").Order().ToList());
+        Assert.All(members, m => Assert.True(m.Rebalances >= 1));
     }
 
     private static QueryMember Member(ITopicLog log, QueryOptions options, GroupCoordinator coordinator, string name) =>
@@ -86,12 +145,12 @@ public sealed class QueryGroupTests
 
     private static long OutputCount(TopicStore store) => Enumerable.Range(0, 6).Sum(p => store.GetPartition("out", p).LogEndOffset);
 
-    private static List<string> Outputs(TopicStore store)
+    private static List<string> Outputs(TopicStore store, string topic)
     {
         var values = new List<string>();
-        for (int p = 0; p < 6; p++)
+        for (int p = 0; p < store.PartitionCount(topic); p++)
         {
-            foreach (var batch in RecordBatch.ReadAll(store.GetPartition("out", p).Read(0, 1 << 20).Records))
+            foreach (var batch in RecordBatch.ReadAll(store.GetPartition(topic, p).Read(0, 1 << 20).Records))
             {
                 foreach (var record in batch)
                 {

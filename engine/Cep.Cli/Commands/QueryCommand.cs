@@ -104,7 +104,7 @@ internal static class QueryCommand
             Console.WriteLine(single ? JsonSerializer.Serialize(statuses[0], JsonSerializerOptions.Web) : JsonSerializer.Serialize(statuses, JsonSerializerOptions.Web));
             return Task.FromResult(0);
         }
-        var table = new Table().AddColumns("name", "state", "version", "since", "tasks here", "script", "error");
+        var table = new Table().AddColumns("name", "state", "version", "since", "tasks here, lag", "script", "error");
         foreach (var query in statuses)
         {
             table.AddRow(
@@ -112,7 +112,7 @@ internal static class QueryCommand
                 Markup.Escape(query.State),
                 Markup.Escape(query.Version[..Math.Min(12, query.Version.Length)]),
                 Markup.Escape(query.Since.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture)),
-                Markup.Escape(query.Tasks is { } tasks ? $"{string.Join(",", tasks)} ({query.Rebalances} rebalances)" : ""),
+                Markup.Escape((query.Tasks is { } tasks ? $"{string.Join(",", tasks)} ({query.Rebalances} rebalances)" : "") + (query.Lag is { } lag ? $" lag {lag}" : "")),
                 Markup.Escape(query.Path),
                 Markup.Escape(query.Error ?? ""));
         }

@@ -76,6 +76,7 @@ public sealed class QueryMember(QueryWorker worker, string groupId, IGroupMember
             : new Dictionary<string, byte[]>(StringComparer.Ordinal);
         var mine = TaskAssignor.Decode(await membership.SyncAsync(groupId, join.MemberId, join.Generation, assignments, cancellationToken)).ToHashSet();
         Rebalances++;
+        RuntimeMetrics.Rebalances.Add(1, new KeyValuePair<string, object?>("query", groupId));
         var lost = worker.Running.Where(t => !mine.Contains(t)).ToList();
         var gained = mine.Where(t => !worker.Running.Contains(t)).Order().ToList();
         await Task.WhenAll(lost.Select(worker.ReleaseAsync));

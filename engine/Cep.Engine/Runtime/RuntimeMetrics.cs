@@ -19,6 +19,8 @@ internal static class RuntimeMetrics
 
     public static readonly Histogram<double> CheckpointDuration = Meter.CreateHistogram<double>("cep.checkpoint.duration", "ms", "Time to write a checkpoint (stores staged, RocksDB batch and checkpoint, manifest)");
 
+    public static readonly Counter<long> Rebalances = Meter.CreateCounter<long>("cep.query.rebalances", "rebalances", "Generations of its consumer group a query's worker joined (task assignments received)");
+
     public static readonly ObservableGauge<long> InputLag = Meter.CreateObservableGauge(
         "cep.input.lag",
         () => RuntimeProgress.Inputs().Select(p => new Measurement<long>(p.Lag, Tag("query", p.Query), Tag("topic", p.Topic), Tag("partition", p.Partition))),
