@@ -116,6 +116,28 @@ public sealed class KafkaCompatibilityTests
         }
     }
 
+    [Fact]
+    public async Task Cep_run_reads_and_writes_a_kafka_cluster_through_the_protocol_with_bootstrap_servers()
+    {
+        using var data = new TempDirectory();
+        using var daemon = await DaemonProcess.StartAsync(data.Path);
+        Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "topics", "create", "words", "--partitions", "2")).ExitCode);
+        Assert.Equal(0, (await CepProcess.RunWithInputAsync(data.Path, "alpha\nbeta\ngamma\n", "produce", "words")).ExitCode);
+        string script = data.Combine("shout.csx");
+        await File.WriteAllTextAsync(script, "Topic(\"words\", Serde.Utf8String).Select(w => w.ToUpperInvariant() + \"!\").To(\"shouts\", Serde.Utf8String);\n");
+
+        // Another data directory for the run's own state: the daemon's cluster is reached only through --bootstrap-servers.
+        using var elsewhere = new TempDirectory();
+        var run = await CepProcess.RunAsync(elsewhere.Path, "run", script, "--bootstrap-servers", daemon.KafkaAddress, "--exit-when-caught-up");
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.Equal(["shouts\tALPHA!", "shouts\tBETA!", "shouts\tGAMMA!"], run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        var consumed = await CepProcess.RunAsync(data.Path, "consume", "shouts");
+        Assert.Equal(["ALPHA!", "BETA!", "GAMMA!"], consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        var refused = await CepProcess.RunAsync(elsewhere.Path, "run", script, "--bootstrap-servers", daemon.KafkaAddress, "--input", $"words={script}");
+        Assert.NotEqual(0, refused.ExitCode);
+        Assert.Contains("with --bootstrap-servers produce to the cluster instead", refused.Stderr);
+    }
+
     private static List<ConsumeResult<string, string>> ConsumeAll(string brokers, string topic, int count)
     {
         var config = new ConsumerConfig { BootstrapServers = brokers, GroupId = $"reader-{topic}", AutoOffsetReset = AutoOffsetReset.Earliest };

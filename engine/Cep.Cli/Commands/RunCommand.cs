@@ -15,7 +15,9 @@ namespace Cep.Cli.Commands;
 /// <c>--from-offset</c>, <c>--from-time</c>, <c>--from-latest</c>) drops that state first. Every record the query writes is printed as
 /// <c>topic TAB [key TAB] value</c> (unless <c>--quiet</c>); <c>--input TOPIC=FILE</c> first
 /// appends each line of FILE to TOPIC (created with one partition if missing), the quickest
-/// way to try a query on sample data. Output topics that do not exist are created.
+/// way to try a query on sample data. Output topics that do not exist are created. With
+/// <c>--bootstrap-servers</c> the query reads and writes a Kafka cluster through the Kafka
+/// protocol instead (state and checkpoints stay local; delivery is at least once there).
 /// </summary>
 internal static class RunCommand
 {
@@ -27,9 +29,10 @@ internal static class RunCommand
         var interval = new Option<double>("--checkpoint-interval") { Description = "Seconds between checkpoints (default: $CEP_CHECKPOINT_INTERVAL, cep.json, else 10)", DefaultValueFactory = CliContext.Configured("checkpoint-interval", 10.0) };
         var inputs = new Option<string[]>("--input") { Description = "TOPIC=FILE: append each line of FILE to TOPIC first (repeatable)", AllowMultipleArgumentsPerToken = false };
         var quiet = new Option<bool>("--quiet") { Description = "Do not print the records the query writes" };
+        var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "Run against a Kafka cluster (Cep's broker or Apache Kafka) at HOST:PORT instead of the data directory's log (state stays under --state)" };
         var command = new Command("run", "Run a query script until stopped (or until caught up)")
         {
-            file, QueryHost.NameOption, state, exit, interval, inputs, quiet, QueryHost.SetOption, QueryHost.WorkersOption,
+            file, QueryHost.NameOption, state, exit, interval, inputs, quiet, QueryHost.SetOption, QueryHost.WorkersOption, bootstrap,
         };
         var start = new StartOptions(command);
         command.Validators.Add(result =>
@@ -40,6 +43,10 @@ internal static class RunCommand
                 {
                     result.AddError($"--input {input}: expected TOPIC=FILE");
                 }
+            }
+            if (result.GetValue(bootstrap) is not null && (result.GetValue(inputs) ?? []).Length > 0)
+            {
+                result.AddError("--input appends to the data directory's log; with --bootstrap-servers produce to the cluster instead");
             }
             foreach (string setting in result.GetValue(QueryHost.SetOption) ?? [])
             {
@@ -72,7 +79,9 @@ internal static class RunCommand
                 await AppendLinesAsync(store, input[..input.IndexOf('=')], input[(input.IndexOf('=') + 1)..]);
             }
             using var cts = CliContext.CancelOnSignal(ct);
-            ITopicLog log = parse.GetValue(quiet) ? QueryHost.Log(store) : new PrintingTopicLog(QueryHost.Log(store), Console.Out);
+            using var kafka = parse.GetValue(bootstrap) is { } servers ? new Cep.Connectors.Kafka.KafkaTopicLog(servers) : null;
+            ITopicLog source = kafka is null ? QueryHost.Log(store) : kafka;
+            ITopicLog log = parse.GetValue(quiet) ? source : new PrintingTopicLog(source, Console.Out);
             await QueryRunner.RunAsync(name, script.Define, log, options, cts.Token);
         })));
         return command;

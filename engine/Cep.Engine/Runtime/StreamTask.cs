@@ -79,6 +79,10 @@ internal sealed class StreamTask
         {
             RuntimeProgress.Ended(this);
             _context.State?.Dispose();
+            foreach (var input in _context.Inputs)
+            {
+                (input.Cursor as IDisposable)?.Dispose(); // cursors over a client hold connections
+            }
         }
     }
 
