@@ -86,17 +86,6 @@ public sealed class QueryGroupTests
         string[] customers = ["alice", "bob", "carol", "dave", "erin"];
         long start = 1_700_000_000_000;
         var orders = Enumerable.Range(0, 600).Select(i => new Order(customers[random.Next(customers.Length)], random.Next(1, 100), start + i * 400)).ToList();
-        // Spread by order number (each customer's orders on every partition), in time order per partition,
-        // then one far-future order per partition so every real window closes.
-        for (int partition = 0; partition < 4; partition++)
-        {
-            var batch = new RecordBatchBuilder();
-            foreach (var order in orders.Where((_, i) => i % 4 == partition).Append(new Order("end", 0, start + 3_600_000)))
-            {
-                batch.AddWithoutKey(order.At, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(order, System.Text.Json.JsonSerializerOptions.Web));
-            }
-            await store.GetPartition("orders", partition).AppendAsync(batch.Build().ToArray());
-        }
         var expected = orders.GroupBy(o => (o.Customer, Minute: o.At - o.At % 60_000))
             .Select(g => $"{g.Key.Customer} {g.Key.Minute} {g.Sum(o => o.Amount)}").Order().ToList();
 
@@ -114,6 +103,19 @@ public sealed class QueryGroupTests
             HeartbeatInterval = TimeSpan.FromMilliseconds(100),
         }).ToList();
         var running = members.Select(m => m.RunAsync(stop.Token)).ToList();
+        // The group settles first (every worker with its share of the 4 tasks), then the data comes.
+        await Until(() => members.All(m => m.Worker.Running.Count == 4 / workers));
+        // Spread by order number (each customer's orders on every partition), in time order per partition,
+        // then one far-future order per partition so every real window closes.
+        for (int partition = 0; partition < 4; partition++)
+        {
+            var batch = new RecordBatchBuilder();
+            foreach (var order in orders.Where((_, i) => i % 4 == partition).Append(new Order("end", 0, start + 3_600_000)))
+            {
+                batch.AddWithoutKey(order.At, System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(order, System.Text.Json.JsonSerializerOptions.Web));
+            }
+            await store.GetPartition("orders", partition).AppendAsync(batch.Build().ToArray());
+        }
         await Until(() => Outputs(store, "totals").Count >= expected.Count);
         await stop.CancelAsync();
         foreach (var member in running)

@@ -56,7 +56,15 @@ public sealed class EmbeddedTopicLog(TopicStore store) : ITopicLog
 
         public int Read(Action<Record> onRecord)
         {
-            var fetch = log.Read(Position, _buffer);
+            FetchResult fetch;
+            try
+            {
+                fetch = log.Read(Position, _buffer);
+            }
+            catch (ObjectDisposedException e)
+            {
+                throw Deleted(e);
+            }
             int count = 0;
             foreach (var batch in RecordBatch.ReadAll(fetch.Records))
             {
@@ -84,6 +92,19 @@ public sealed class EmbeddedTopicLog(TopicStore store) : ITopicLog
             return count;
         }
 
-        public Task WaitForDataAsync(CancellationToken cancellationToken) => log.WaitForDataAsync(Position, cancellationToken);
+        public async Task WaitForDataAsync(CancellationToken cancellationToken)
+        {
+            try
+            {
+                await log.WaitForDataAsync(Position, cancellationToken).ConfigureAwait(false);
+            }
+            catch (ObjectDisposedException e)
+            {
+                throw Deleted(e);
+            }
+        }
+
+        private UnknownTopicException Deleted(ObjectDisposedException e) =>
+            new($"input {log.Name} was deleted while the query was reading it (at offset {Position})", e);
     }
 }

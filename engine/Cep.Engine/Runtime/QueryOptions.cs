@@ -67,6 +67,9 @@ public sealed record QueryOptions
     public Action<int>? OnProgress { get; init; }
 
     /// <summary>Where the query's operators log (e.g. a pattern's partial-match cap biting); none by default.</summary>
+    /// <summary>How often a running query compares its inputs' partition counts with its task count (a change fails it, saying so).</summary>
+    public TimeSpan InputCheckInterval { get; init; } = TimeSpan.FromSeconds(5);
+
     /// <summary>The threads the query's tasks run on (a pool shared by every query of a host); null: the .NET thread pool.</summary>
     public WorkerPool? Workers { get; init; }
 

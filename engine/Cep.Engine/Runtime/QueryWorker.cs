@@ -21,6 +21,8 @@ public sealed class QueryWorker : IAsyncDisposable
     private readonly ConcurrentDictionary<int, RunningTask> _running = new();
     private readonly ConcurrentDictionary<int, int> _starts = new();
     private readonly TaskCompletionSource<Exception> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly IReadOnlyList<string> _inputTopics;
+    private readonly Timer _inputCheck;
 
     public QueryWorker(string queryName, Action<QueryContext> definition, ITopicLog log, QueryOptions options)
     {
@@ -29,7 +31,8 @@ public sealed class QueryWorker : IAsyncDisposable
         _definition = definition;
         _log = log;
         _options = options;
-        TaskCount = CountTasks();
+        (TaskCount, _inputTopics) = CountTasks();
+        _inputCheck = new Timer(_ => CheckInputs(), null, options.InputCheckInterval, options.InputCheckInterval);
     }
 
     /// <summary>How many tasks the query has (its inputs' partition count).</summary>
@@ -77,7 +80,36 @@ public sealed class QueryWorker : IAsyncDisposable
     }
 
     /// <summary>Releases every task (each checkpoints).</summary>
-    public async ValueTask DisposeAsync() => await Task.WhenAll(_running.Keys.ToList().Select(ReleaseAsync)).ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        await _inputCheck.DisposeAsync().ConfigureAwait(false);
+        await Task.WhenAll(_running.Keys.ToList().Select(ReleaseAsync)).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A task reads partition i of every input, so an input whose partition count changed
+    /// under the query would leave partitions unread or tasks without input: the query fails,
+    /// saying so, rather than go on with part of its data.
+    /// </summary>
+    private void CheckInputs()
+    {
+        foreach (string topic in _inputTopics)
+        {
+            try
+            {
+                int count = _log.PartitionCount(topic);
+                if (count != TaskCount)
+                {
+                    _failed.TrySetResult(new InvalidOperationException(
+                        $"query '{_queryName}': input '{topic}' now has {count} partitions; the query runs {TaskCount} tasks. Deploy it again (with a start position) to use the new partitions"));
+                }
+            }
+            catch (Exception e) when (e is Cep.Storage.StorageException)
+            {
+                // A deleted input fails the tasks reading it, with its own message.
+            }
+        }
+    }
 
     private async Task RunAsync(int task, CancellationToken stop)
     {
@@ -105,7 +137,7 @@ public sealed class QueryWorker : IAsyncDisposable
         }
     }
 
-    private int CountTasks()
+    private (int Count, IReadOnlyList<string> Inputs) CountTasks()
     {
         // A stateless build: it only tells which topics the query reads.
         var probe = QueryRunner.Build(_queryName, 0, _definition, _log, _options with { StateDirectory = null });
@@ -114,7 +146,8 @@ public sealed class QueryWorker : IAsyncDisposable
         {
             throw new InvalidOperationException($"query '{_queryName}': its inputs must have the same partition count (co-partitioned), but {string.Join(", ", partitions.Select(p => $"'{p.Topic}' has {p.Count}"))}");
         }
-        return partitions.Count == 0 ? 1 : partitions[0].Count;
+        var sources = probe.Inputs.Select(i => i.Cursor.Topic).Where(t => !t.StartsWith($"{_queryName}-repartition-", StringComparison.Ordinal)).Distinct().ToList();
+        return (partitions.Count == 0 ? 1 : partitions[0].Count, sources);
     }
 
     /// <summary>One running task: how to stop it and what it is doing.</summary>

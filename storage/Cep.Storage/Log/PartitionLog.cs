@@ -379,6 +379,8 @@ public sealed class PartitionLog : IDisposable
             }
             _disposed = true;
         }
+        // Readers waiting for data learn that none will come (their wait throws ObjectDisposedException).
+        Interlocked.Exchange(ref _appended, NewSignal()).TrySetResult();
         _flushTimer.Dispose();
         _groupCommitter.Dispose();
         bool flushed;
