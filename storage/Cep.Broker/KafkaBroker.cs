@@ -70,7 +70,9 @@ public sealed class KafkaBroker : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        await _app.StopAsync().ConfigureAwait(false);
+        // Clients still connected are cut off after a moment rather than waited for (Kestrel's default is 30 s).
+        using var patience = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        await _app.StopAsync(patience.Token).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
         await Groups.DisposeAsync().ConfigureAwait(false);
     }

@@ -67,9 +67,11 @@ public sealed class ConfluentClientTests
             }
             Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
         }
-        // The log holds the producer's own codec (attributes bits 0-2), not a re-encoding.
+        // The log holds the producer's own codec (attributes bits 0-2), not a re-encoding. librdkafka
+        // sends a batch uncompressed when compressing would not make it smaller (small batches).
         var stored = RecordBatch.ReadAll(fixture.Store.GetPartition("compressed", 0).Read(0, 1 << 20).Records).ToList();
-        Assert.All(stored, b => Assert.Equal((int)compression, (int)b.Compression));
+        Assert.Contains(stored, b => (int)b.Compression == (int)compression);
+        Assert.All(stored, b => Assert.True((int)b.Compression == (int)compression || (int)b.Compression == 0, $"batch at {b.BaseOffset} is {b.Compression}"));
         var consumed = Consume(fixture, "compressed", 500);
         Assert.Equal(Enumerable.Range(0, 500).Select(i => $"a fairly repetitive value number {i}"), consumed.Select(m => m.Message.Value));
     }

@@ -14,6 +14,7 @@ namespace Cep.Connectors.Kafka;
 internal sealed class KafkaCursor : IPartitionCursor, IDisposable
 {
     private const int MaxPerRead = 1000;
+    private static readonly TimeSpan PollSlice = TimeSpan.FromMilliseconds(5);
 
     private readonly IConsumer<byte[]?, byte[]?> _consumer;
     private readonly Queue<ConsumeResult<byte[]?, byte[]?>> _ready = new();
@@ -45,14 +46,7 @@ internal sealed class KafkaCursor : IPartitionCursor, IDisposable
     public int Read(Action<Record> onRecord)
     {
         // A wait the task gave up on still owns the consumer until it returns.
-        try
-        {
-            _waiting.Wait();
-        }
-        catch (AggregateException e) when (e.InnerException is OperationCanceledException)
-        {
-            // Cancelled: nothing was taken.
-        }
+        _waiting.Wait();
         while (_ready.Count < MaxPerRead && _consumer.Consume(TimeSpan.Zero) is { } result)
         {
             _ready.Enqueue(result);
@@ -91,12 +85,18 @@ internal sealed class KafkaCursor : IPartitionCursor, IDisposable
         {
             return Task.CompletedTask;
         }
+        // Short polls rather than Consume(token), whose cancellation is only seen every 100 ms: the
+        // task often gives up this wait when another input has data, and Read waits for it to end.
         _waiting = Task.Run(
             () =>
             {
-                if (_consumer.Consume(cancellationToken) is { } result)
+                while (!cancellationToken.IsCancellationRequested)
                 {
-                    _ready.Enqueue(result);
+                    if (_consumer.Consume(PollSlice) is { } result)
+                    {
+                        _ready.Enqueue(result);
+                        return;
+                    }
                 }
             },
             CancellationToken.None);

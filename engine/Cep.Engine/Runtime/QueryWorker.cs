@@ -147,6 +147,10 @@ public sealed class QueryWorker : IAsyncDisposable
             throw new InvalidOperationException($"query '{_queryName}': its inputs must have the same partition count (co-partitioned), but {string.Join(", ", partitions.Select(p => $"'{p.Topic}' has {p.Count}"))}");
         }
         var sources = probe.Inputs.Select(i => i.Cursor.Topic).Where(t => !t.StartsWith($"{_queryName}-repartition-", StringComparison.Ordinal)).Distinct().ToList();
+        foreach (var input in probe.Inputs)
+        {
+            (input.Cursor as IDisposable)?.Dispose(); // a client's cursors hold connections
+        }
         return (partitions.Count == 0 ? 1 : partitions[0].Count, sources);
     }
 
