@@ -67,6 +67,43 @@ public sealed class QueryGroupTests
         Assert.Equal(Enumerable.Range(0, 180).Select(i => $"VALUE {i}").Order(), Outputs(store, "out").Order());
     }
 
+    [Fact]
+    public async Task Workers_share_a_query_through_the_kafka_protocol_and_when_one_stops_the_other_takes_its_tasks_exactly_once()
+    {
+        using var directory = new TempDirectory();
+        using var store = TopicStore.Open(directory.Combine("data"));
+        store.CreateTopic("in", 6);
+        store.CreateTopic("out", 6);
+        await using var broker = await Cep.Broker.KafkaBroker.StartAsync(store, new Cep.Broker.BrokerOptions
+        {
+            Listen = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0),
+            Groups = new GroupCoordinatorOptions { TickInterval = TimeSpan.FromMilliseconds(20), MinSessionTimeout = TimeSpan.FromMilliseconds(500) },
+        });
+        var log = new EmbeddedTopicLog(store);
+        var options = new QueryOptions { StateDirectory = directory.Combine("state"), CheckpointInterval = TimeSpan.FromMilliseconds(200) };
+        await using var overWireA = new ProtocolMembership("127.0.0.1", broker.Port, "a") { SessionTimeout = TimeSpan.FromSeconds(2) };
+        await using var overWireB = new ProtocolMembership("127.0.0.1", broker.Port, "b") { SessionTimeout = TimeSpan.FromSeconds(2) };
+        var a = new QueryMember(new QueryWorker("upper", Upper, log, options), "upper", overWireA, NullLogger.Instance) { HeartbeatInterval = TimeSpan.FromMilliseconds(100) };
+        var b = new QueryMember(new QueryWorker("upper", Upper, log, options), "upper", overWireB, NullLogger.Instance) { HeartbeatInterval = TimeSpan.FromMilliseconds(100) };
+        using var stopA = new CancellationTokenSource();
+        using var stopB = new CancellationTokenSource();
+        var runningA = a.RunAsync(stopA.Token);
+        var runningB = b.RunAsync(stopB.Token);
+        await Until(() => a.Worker.Running.Count == 3 && b.Worker.Running.Count == 3);
+        Assert.Equal(Cep.Broker.Groups.GroupState.Stable, broker.Groups.Describe("upper").State);
+        await AppendAsync(store, 0, 60);
+        await Until(() => OutputCount(store) == 60);
+
+        stopA.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runningA);
+        await Until(() => b.Worker.Running.Count == 6);
+        await AppendAsync(store, 60, 60);
+        await Until(() => OutputCount(store) == 120);
+        stopB.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runningB);
+        Assert.Equal(Enumerable.Range(0, 120).Select(i => $"VALUE {i}").Order(), Outputs(store, "out").Order());
+    }
+
     public sealed record Order(string Customer, int Amount, long At);
 
     [Theory]

@@ -13,7 +13,7 @@ namespace Cep.Cli.Commands;
 internal sealed class CoordinatorMembership(GroupCoordinator coordinator, string clientId) : IGroupMembership
 {
     public const string ProtocolType = "cep-query";
-    private const string Protocol = "cooperative-sticky-tasks";
+    public const string Protocol = "cooperative-sticky-tasks";
 
     /// <summary>How long the coordinator waits for a silent member (a released task checkpoints within it).</summary>
     public TimeSpan SessionTimeout { get; init; } = TimeSpan.FromSeconds(30);
@@ -50,6 +50,7 @@ internal sealed class CoordinatorMembership(GroupCoordinator coordinator, string
         return Task.CompletedTask;
     }
 
-    private static GroupRejoinException Rejoin(string call, ErrorCode error) =>
+    /// <summary>The refusal that tells a member to join again (as a new member when the coordinator no longer knows it).</summary>
+    public static GroupRejoinException Rejoin(string call, ErrorCode error) =>
         new($"{call}: {error}", resetMemberId: error is ErrorCode.UnknownMemberId);
 }

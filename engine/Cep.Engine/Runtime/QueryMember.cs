@@ -16,6 +16,9 @@ public sealed class QueryMember(QueryWorker worker, string groupId, IGroupMember
     /// <summary>How often the member heartbeats (well within the coordinator's session timeout).</summary>
     public TimeSpan HeartbeatInterval { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>The pause before joining again after the group refused a call or could not be reached.</summary>
+    public TimeSpan RejoinBackoff { get; init; } = TimeSpan.FromMilliseconds(200);
+
     /// <summary>How many generations this member has joined.</summary>
     public int Rebalances { get; private set; }
 
@@ -43,6 +46,7 @@ public sealed class QueryMember(QueryWorker worker, string groupId, IGroupMember
                     {
                         memberId = "";
                     }
+                    await Task.Delay(RejoinBackoff, stop.Token); // an unreachable coordinator is not asked in a tight loop
                 }
             }
         }

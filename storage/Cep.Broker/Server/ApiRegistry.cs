@@ -1,4 +1,3 @@
-using System.Reflection;
 using Cep.Broker.Protocol;
 
 namespace Cep.Broker.Server;
@@ -26,11 +25,11 @@ public sealed class ApiRegistry
     public void Add<TRequest>(Func<TRequest, RequestHeader, Task<IKafkaMessage?>> handle)
         where TRequest : IKafkaMessage, new()
     {
-        _apis[Constant<TRequest>("ApiKey")] = new Api(
-            Constant<TRequest>("ApiKey"),
-            Constant<TRequest>("LowestVersion"),
-            Constant<TRequest>("HighestVersion"),
-            Constant<TRequest>("FlexibleVersion"),
+        _apis[MessageInfo<TRequest>.ApiKey] = new Api(
+            MessageInfo<TRequest>.ApiKey,
+            MessageInfo<TRequest>.LowestVersion,
+            MessageInfo<TRequest>.HighestVersion,
+            MessageInfo<TRequest>.FlexibleVersion,
             (header, reader) =>
             {
                 var request = new TRequest();
@@ -43,7 +42,4 @@ public sealed class ApiRegistry
     public void Add<TRequest>(Func<TRequest, RequestHeader, IKafkaMessage> handle)
         where TRequest : IKafkaMessage, new() =>
         Add<TRequest>((request, header) => Task.FromResult<IKafkaMessage?>(handle(request, header)));
-
-    private static short Constant<T>(string name) =>
-        (short)typeof(T).GetField(name, BindingFlags.Public | BindingFlags.Static)!.GetRawConstantValue()!;
 }
