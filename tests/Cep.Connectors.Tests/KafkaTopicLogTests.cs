@@ -47,9 +47,9 @@ public sealed class KafkaTopicLogTests
             await QueryRunner.RunAsync("kafka", Totals("kafka-totals"), kafka, new QueryOptions { StopAtEnd = true });
         }
 
-        var embedded = Values(store, "embedded-totals");
+        var embedded = TopicValues.Of(store, "embedded-totals");
         Assert.NotEmpty(embedded);
-        Assert.Equal(embedded.Order(), Values(store, "kafka-totals").Order());
+        Assert.Equal(embedded.Order(), TopicValues.Of(store, "kafka-totals").Order());
         // The query's repartition topic was created through the protocol (CreateTopics) with the input's partition count.
         Assert.Equal(3, store.PartitionCount("kafka-repartition-0"));
     }
@@ -61,20 +61,4 @@ public sealed class KafkaTopicLogTests
         .Sum(o => (long)o.Amount)
         .Select(r => $"{r.Key} {r.Window.Start} {r.Value}")
         .To(output, Serde.Utf8String);
-
-    private static List<string> Values(TopicStore store, string topic)
-    {
-        var values = new List<string>();
-        for (int p = 0; p < store.PartitionCount(topic); p++)
-        {
-            foreach (var batch in RecordBatch.ReadAll(store.GetPartition(topic, p).Read(0, 1 << 20).Records))
-            {
-                foreach (var record in batch)
-                {
-                    values.Add(Encoding.UTF8.GetString(record.Value!.Value.Span));
-                }
-            }
-        }
-        return values;
-    }
 }

@@ -64,7 +64,7 @@ public sealed class QueryGroupTests
         await stopA.CancelAsync();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runningA);
         // Exactly once: every input record became one output record, none twice.
-        Assert.Equal(Enumerable.Range(0, 180).Select(i => $"VALUE {i}").Order(), Outputs(store, "out").Order());
+        Assert.Equal(Enumerable.Range(0, 180).Select(i => $"VALUE {i}").Order(), TopicValues.Of(store, "out").Order());
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public sealed class QueryGroupTests
         await Until(() => OutputCount(store) == 120);
         stopB.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => runningB);
-        Assert.Equal(Enumerable.Range(0, 120).Select(i => $"VALUE {i}").Order(), Outputs(store, "out").Order());
+        Assert.Equal(Enumerable.Range(0, 120).Select(i => $"VALUE {i}").Order(), TopicValues.Of(store, "out").Order());
     }
 
     public sealed record Order(string Customer, int Amount, long At);
@@ -153,13 +153,13 @@ public sealed class QueryGroupTests
             }
             await store.GetPartition("orders", partition).AppendAsync(batch.Build().ToArray());
         }
-        await Until(() => Outputs(store, "totals").Count >= expected.Count);
+        await Until(() => TopicValues.Of(store, "totals").Count >= expected.Count);
         await stop.CancelAsync();
         foreach (var member in running)
         {
             await Assert.ThrowsAnyAsync<OperationCanceledException>(() => member);
         }
-        Assert.Equal(expected, Outputs(store, "totals").Order().ToList());
+        Assert.Equal(expected, TopicValues.Of(store, "totals").Order().ToList());
         Assert.All(members, m => Assert.True(m.Rebalances >= 1));
     }
 
@@ -183,22 +183,6 @@ public sealed class QueryGroupTests
     }
 
     private static long OutputCount(TopicStore store) => Enumerable.Range(0, 6).Sum(p => store.GetPartition("out", p).LogEndOffset);
-
-    private static List<string> Outputs(TopicStore store, string topic)
-    {
-        var values = new List<string>();
-        for (int p = 0; p < store.PartitionCount(topic); p++)
-        {
-            foreach (var batch in RecordBatch.ReadAll(store.GetPartition(topic, p).Read(0, 1 << 20).Records))
-            {
-                foreach (var record in batch)
-                {
-                    values.Add(Encoding.UTF8.GetString(record.Value!.Value.Span));
-                }
-            }
-        }
-        return values;
-    }
 
     private static async Task Until(Func<bool> condition)
     {
