@@ -96,6 +96,30 @@ public sealed class ConfluentClientTests
         Assert.Equal(1000, log.LogEndOffset);
     }
 
+    [Fact]
+    public async Task Describe_producers_reports_an_idempotent_producers_last_sequence_over_the_flexible_encoding()
+    {
+        await using var fixture = await BrokerFixture.StartAsync();
+        fixture.Store.CreateTopic("ledger", 1);
+        using (var producer = new ProducerBuilder<Null, string>(new ProducerConfig { BootstrapServers = fixture.BootstrapServers, EnableIdempotence = true }).Build())
+        {
+            for (int i = 0; i < 100; i++)
+            {
+                producer.Produce("ledger", new Message<Null, string> { Value = $"entry {i}" });
+            }
+            Assert.Equal(0, producer.Flush(TimeSpan.FromSeconds(30)));
+        }
+        await using var connection = await Cep.Broker.Client.KafkaConnection.ConnectAsync("127.0.0.1", fixture.Broker.Port, "test", CancellationToken.None);
+        var described = await connection.SendAsync<Cep.Broker.Protocol.Messages.DescribeProducersRequest, Cep.Broker.Protocol.Messages.DescribeProducersResponse>(
+            new() { Topics = [new() { Name = "ledger", PartitionIndexes = [0, 7] }] }, 0, CancellationToken.None);
+        var partitions = Assert.Single(described.Topics).Partitions;
+        var producerState = Assert.Single(partitions[0].ActiveProducers);
+        Assert.Equal((0, 99), (producerState.ProducerEpoch, producerState.LastSequence));
+        Assert.True(producerState.ProducerId >= 1L << 40, "an id from the broker's allocator");
+        Assert.Equal((short)Cep.Broker.Protocol.ErrorCode.UnknownTopicOrPartition, partitions[1].ErrorCode);
+        Assert.Contains("ledger", partitions[1].ErrorMessage);
+    }
+
     private static List<ConsumeResult<string, string>> Consume(BrokerFixture fixture, string topic, int count)
     {
         var config = new ConsumerConfig { BootstrapServers = fixture.BootstrapServers, GroupId = "unused", EnableAutoCommit = false, AutoOffsetReset = AutoOffsetReset.Earliest };

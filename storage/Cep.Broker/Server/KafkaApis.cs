@@ -18,6 +18,7 @@ public static class KafkaApis
         CreatePartitionsHandler.Register(registry, broker);
         DescribeConfigsHandler.Register(registry, broker);
         OffsetForLeaderEpochHandler.Register(registry, broker);
+        DescribeProducersHandler.Register(registry, broker);
         InitProducerIdHandler.Register(registry, new ProducerIdAllocator(broker.Store.DataDirectory));
         GroupMembershipHandler.Register(registry, broker, groups);
         GroupOffsetsHandler.Register(registry, broker, groups);

@@ -154,6 +154,15 @@ public sealed class PartitionLog : IDisposable
             : ValueTask.FromResult(result);
     }
 
+    /// <summary>Every idempotent producer the partition knows (those with batches still in the log).</summary>
+    public IReadOnlyList<ProducerState> GetProducerStates()
+    {
+        lock (_writeLock)
+        {
+            return [.. _producers.Producers];
+        }
+    }
+
     /// <summary>
     /// What the partition knows of idempotent producer <paramref name="producerId"/>: its epoch,
     /// last sequence and recent batches; null when it has no batch in the log. For diagnostics and tests.
