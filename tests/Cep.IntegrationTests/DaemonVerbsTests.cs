@@ -44,8 +44,8 @@ public sealed class DaemonVerbsTests
         Assert.Equal("60000", topic.GetProperty("config").GetProperty("retention.ms").GetString());
         Assert.Equal(2, topic.GetProperty("partitions").EnumerateArray().Sum(p => p.GetProperty("logEndOffset").GetInt64()));
 
-        // A follower started first sees a record produced after it (through a long poll).
-        using var follower = System.Diagnostics.Process.Start(CepProcess.StartInfo(data.Path, "consume", "clicks", "--follow", "--partition", "2", "--max-messages", "1", "--print-offset"))!;
+        // A follower started first sees a record produced after it (through a long poll; from offset 0, so a slow start misses nothing).
+        using var follower = System.Diagnostics.Process.Start(CepProcess.StartInfo(data.Path, "consume", "clicks", "--follow", "--partition", "2", "--offset", "0", "--max-messages", "1", "--print-offset"))!;
         var followed = follower.StandardOutput.ReadToEndAsync();
         await Task.Delay(1500);
         Assert.Equal(0, (await CepProcess.RunWithInputAsync(data.Path, "late:click\n", "produce", "clicks", "--partition", "2", "--key-separator", ":")).ExitCode);
