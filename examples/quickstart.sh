@@ -27,5 +27,5 @@ for input in payments readings clicks ticks bids; do
     "$cep" topics create "$input" >/dev/null
     "$cep" produce "$input" --file "$root/examples/data/$input.jsonl"
 done
-echo "--- cep daemon: deploying examples/*.csx; admin API on http://127.0.0.1:8420 (/queries, /topics, /metrics) ---"
+echo "--- cep daemon: deploying examples/*.csx; admin API on http://127.0.0.1:8420 (/queries, /topics, /groups, /metrics); Kafka clients on ${CEP_KAFKA:-127.0.0.1:9092} ---"
 "$cep" daemon --queries "$root/examples" --http http://127.0.0.1:8420 --print --exit-when-caught-up

@@ -88,6 +88,7 @@ public sealed class ExampleTests
     {
         var info = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         info.ArgumentList.Add(Path.Combine(Repository, "examples", "quickstart.sh"));
+        info.Environment["CEP_KAFKA"] = "127.0.0.1:0"; // any free port: the test machine may have a Kafka on 9092
         using var quickstart = System.Diagnostics.Process.Start(info)!;
         var stdout = quickstart.StandardOutput.ReadToEndAsync();
         var stderr = quickstart.StandardError.ReadToEndAsync();
