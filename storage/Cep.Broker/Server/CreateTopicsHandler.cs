@@ -45,17 +45,7 @@ public static class CreateTopicsHandler
         {
             if (validateOnly)
             {
-                TopicName.Validate(topic.Name);
-                _ = new LogConfig().With(config);
-                var existing = broker.Store.ListTopics();
-                if (existing.Contains(topic.Name, StringComparer.Ordinal))
-                {
-                    return Failure(topic.Name, ErrorCode.TopicAlreadyExists, $"topic '{topic.Name}' already exists");
-                }
-                if (existing.FirstOrDefault(t => TopicName.CollisionKey(t) == TopicName.CollisionKey(topic.Name)) is string collision)
-                {
-                    return Failure(topic.Name, ErrorCode.InvalidTopicException, $"topic '{topic.Name}' collides with existing topic '{collision}' ('.' and '_' are interchangeable in Kafka's metric names)");
-                }
+                TopicCreation.Validate(broker.Store, topic.Name, partitions, replicationFactor, config);
             }
             else
             {

@@ -10,6 +10,10 @@ public static class TopicCreation
     public static TopicDescription Create(TopicStore store, string name, int partitions, short replicationFactor, IEnumerable<KeyValuePair<string, string>> config) =>
         store.CreateTopic(name, partitions == -1 ? DefaultPartitions : partitions, replicationFactor == -1 ? 1 : replicationFactor, config);
 
+    /// <summary>What <see cref="Create"/> would refuse, thrown the same way, without creating (validate-only requests).</summary>
+    public static void Validate(TopicStore store, string name, int partitions, short replicationFactor, IEnumerable<KeyValuePair<string, string>> config) =>
+        store.ValidateNewTopic(name, partitions == -1 ? DefaultPartitions : partitions, replicationFactor == -1 ? 1 : replicationFactor, config);
+
     /// <summary>The names given more than once in one request: Kafka refuses every copy of them.</summary>
     public static HashSet<string> Repeated(IEnumerable<string> names) =>
         names.GroupBy(n => n, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);

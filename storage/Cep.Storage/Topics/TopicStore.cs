@@ -60,6 +60,34 @@ public sealed class TopicStore : IDisposable
 
     private string TopicsDirectory => Path.Combine(DataDirectory, "topics");
 
+    /// <summary>The checks of a new topic that need no lock; returns its log config.</summary>
+    private LogConfig CheckNewTopic(string name, int partitions, int replicationFactor, Dictionary<string, string> overrides)
+    {
+        TopicName.Validate(name);
+        if (partitions < 1)
+        {
+            throw new InvalidTopicException($"topic '{name}': partition count must be at least 1, got {partitions}");
+        }
+        if (replicationFactor < 1 || replicationFactor > BrokerCount)
+        {
+            throw new InvalidTopicException($"topic '{name}': replication factor {replicationFactor} is not possible with {BrokerCount} broker(s); use 1..{BrokerCount}");
+        }
+        return new LogConfig().With(overrides);
+    }
+
+    private void CheckNameIsFreeLocked(string name)
+    {
+        if (_topics.ContainsKey(name))
+        {
+            throw new TopicExistsException($"topic '{name}' already exists");
+        }
+        string? collision = _topics.Keys.FirstOrDefault(t => TopicName.CollisionKey(t) == TopicName.CollisionKey(name));
+        if (collision is not null)
+        {
+            throw new InvalidTopicException($"topic '{name}' collides with existing topic '{collision}' ('.' and '_' are interchangeable in Kafka's metric names)");
+        }
+    }
+
     /// <summary>Opens (creating if needed) the store in <paramref name="dataDirectory"/>, recovering every partition.</summary>
     /// <exception cref="StorageException">Another process has the directory open.</exception>
     public static TopicStore Open(string dataDirectory, PartitionLogOptions? options = null)
@@ -90,29 +118,12 @@ public sealed class TopicStore : IDisposable
 
     public TopicDescription CreateTopic(string name, int partitions, int replicationFactor = 1, IEnumerable<KeyValuePair<string, string>>? config = null)
     {
-        TopicName.Validate(name);
-        if (partitions < 1)
-        {
-            throw new InvalidTopicException($"topic '{name}': partition count must be at least 1, got {partitions}");
-        }
-        if (replicationFactor < 1 || replicationFactor > BrokerCount)
-        {
-            throw new InvalidTopicException($"topic '{name}': replication factor {replicationFactor} is not possible with {BrokerCount} broker(s); use 1..{BrokerCount}");
-        }
         var overrides = (config ?? []).ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
-        var logConfig = new LogConfig().With(overrides);
+        var logConfig = CheckNewTopic(name, partitions, replicationFactor, overrides);
         lock (_lock)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            if (_topics.ContainsKey(name))
-            {
-                throw new TopicExistsException($"topic '{name}' already exists");
-            }
-            string? collision = _topics.Keys.FirstOrDefault(t => TopicName.CollisionKey(t) == TopicName.CollisionKey(name));
-            if (collision is not null)
-            {
-                throw new InvalidTopicException($"topic '{name}' collides with existing topic '{collision}' ('.' and '_' are interchangeable in Kafka's metric names)");
-            }
+            CheckNameIsFreeLocked(name);
             var manifest = new TopicManifest(name, partitions, replicationFactor, overrides);
             var logs = Enumerable.Range(0, partitions)
                 .Select(p => PartitionLog.Open(PartitionDirectory(name, p), name, p, logConfig, _options))
@@ -121,6 +132,21 @@ public sealed class TopicStore : IDisposable
             FileLogFile.FlushDirectory(TopicsDirectory);
             _topics[name] = (manifest, logs);
             return DescribeLocked(name);
+        }
+    }
+
+    /// <summary>
+    /// Checks that <see cref="CreateTopic"/> would accept the topic — name, partition count,
+    /// replication factor, configs, and that no topic has the name (or one that collides with
+    /// it) — without creating it (Kafka's validate-only creates), throwing what it would throw.
+    /// </summary>
+    public void ValidateNewTopic(string name, int partitions, int replicationFactor, IEnumerable<KeyValuePair<string, string>> config)
+    {
+        CheckNewTopic(name, partitions, replicationFactor, config.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal));
+        lock (_lock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            CheckNameIsFreeLocked(name);
         }
     }
 
