@@ -16,8 +16,10 @@ public static class GroupOffsetsHandler
         registry.Add<OffsetCommitRequest>(async (request, _) =>
         {
             long now = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
-            var requested = request.Topics.SelectMany(t => t.Partitions.Select(p => (Topic: t.Name ?? "", Partition: p))).ToList();
-            var known = requested.Where(r => Exists(broker, r.Topic, r.Partition.PartitionIndex)).ToList();
+            var topics = broker.Store.ListTopics().ToHashSet(StringComparer.Ordinal); // once, not per partition
+            bool Exists(string topic, int partition) => partition >= 0 && topics.Contains(topic) && partition < broker.Store.PartitionCount(topic);
+            var known = request.Topics.SelectMany(t => t.Partitions.Select(p => (Topic: t.Name ?? "", Partition: p)))
+                .Where(r => Exists(r.Topic, r.Partition.PartitionIndex)).ToList();
             var error = await groups.CommitAsync(
                 request.GroupId,
                 request.MemberId,
@@ -31,7 +33,7 @@ public static class GroupOffsetsHandler
                     Partitions = t.Partitions.Select(p => new OffsetCommitResponse.OffsetCommitResponsePartition
                     {
                         PartitionIndex = p.PartitionIndex,
-                        ErrorCode = Exists(broker, t.Name ?? "", p.PartitionIndex) ? (short)error : (short)ErrorCode.UnknownTopicOrPartition,
+                        ErrorCode = Exists(t.Name ?? "", p.PartitionIndex) ? (short)error : (short)ErrorCode.UnknownTopicOrPartition,
                     }).ToList(),
                 }).ToList(),
             };
@@ -52,7 +54,4 @@ public static class GroupOffsetsHandler
             };
         });
     }
-
-    private static bool Exists(BrokerContext broker, string topic, int partition) =>
-        partition >= 0 && broker.Store.ListTopics().Contains(topic) && partition < broker.Store.PartitionCount(topic);
 }
