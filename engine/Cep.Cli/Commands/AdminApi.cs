@@ -90,14 +90,19 @@ internal static class AdminApi
             partitions.Sum(p => p.Lag),
             partitions.Select(p => new GroupView.PartitionView(p.Topic, p.Partition, p.Task, p.Position, p.EndOffset, p.Lag, p.Watermark)).ToList());
         // A Kafka client group's positions are its committed offsets (−1: none yet counts from the start).
-        IEnumerable<GroupView> ClientGroups() => (groups?.List() ?? []).Where(g => g.ProtocolType != CoordinatorMembership.ProtocolType).Select(g =>
+        IEnumerable<GroupView> ClientGroups()
         {
-            var committed = groups!.Committed(g.GroupId)
-                .Where(c => store.ListTopics().Contains(c.Key.Topic) && c.Key.Partition < store.PartitionCount(c.Key.Topic))
-                .Select(c => new InputProgress(g.GroupId, -1, c.Key.Topic, c.Key.Partition, c.Offset.Offset, store.GetPartition(c.Key.Topic, c.Key.Partition).HighWatermark, null))
+            var topics = store.ListTopics().ToHashSet(StringComparer.Ordinal); // once per answer, not per committed offset
+            return (groups?.List() ?? []).Where(g => g.ProtocolType != CoordinatorMembership.ProtocolType).Select(g => ClientGroup(g.GroupId, topics));
+        }
+        GroupView ClientGroup(string group, HashSet<string> topics)
+        {
+            var committed = groups!.Committed(group)
+                .Where(c => topics.Contains(c.Key.Topic) && c.Key.Partition < store.PartitionCount(c.Key.Topic))
+                .Select(c => new InputProgress(group, -1, c.Key.Topic, c.Key.Partition, c.Offset.Offset, store.GetPartition(c.Key.Topic, c.Key.Partition).HighWatermark, null))
                 .OrderBy(p => p.Topic, StringComparer.Ordinal).ThenBy(p => p.Partition).ToList();
-            return Group(g.GroupId, "kafka", groups.Describe(g.GroupId).Members.Count, committed);
-        });
+            return Group(group, "kafka", groups.Describe(group).Members.Count, committed);
+        }
         IEnumerable<GroupView> QueryGroups() => RuntimeProgress.Inputs().GroupBy(p => p.Query)
             .Select(g => Group(g.Key, "query", g.Select(p => p.Task).Distinct().Count(), g.ToList()));
         app.MapGet("/groups", () => Results.Json(QueryGroups().Concat(ClientGroups())));
