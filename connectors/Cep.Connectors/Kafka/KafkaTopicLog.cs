@@ -47,11 +47,16 @@ public sealed class KafkaTopicLog : ITopicLog, IDisposable
         }
     }
 
-    public void EnsureTopic(string topic, int partitions)
+    public void EnsureTopic(string topic, int partitions, bool compacted = false)
     {
         try
         {
-            _admin.CreateTopicsAsync([new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = -1 }]).GetAwaiter().GetResult();
+            var spec = new TopicSpecification { Name = topic, NumPartitions = partitions, ReplicationFactor = -1 };
+            if (compacted)
+            {
+                spec.Configs = new Dictionary<string, string> { ["cleanup.policy"] = "compact" };
+            }
+            _admin.CreateTopicsAsync([spec]).GetAwaiter().GetResult();
         }
         catch (CreateTopicsException e) when (e.Results.All(r => r.Error.Code is ErrorCode.TopicAlreadyExists or ErrorCode.NoError))
         {
@@ -70,7 +75,7 @@ public sealed class KafkaTopicLog : ITopicLog, IDisposable
 
     public IPartitionCursor OpenCursor(string topic, int partition, long startOffset) => new KafkaCursor(Consumer(_bootstrapServers), topic, partition, startOffset);
 
-    public int LastSequence(string topic, int partition, long producerId) => -1;
+    public LoggedProducer? Producer(string topic, int partition, long producerId) => null;
 
     public async ValueTask AppendAsync(string topic, int partition, Memory<byte> batch)
     {

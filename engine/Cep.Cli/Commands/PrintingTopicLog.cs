@@ -18,18 +18,18 @@ internal sealed class PrintingTopicLog(ITopicLog log, TextWriter output) : ITopi
 
     public long EndOffset(string topic, int partition) => log.EndOffset(topic, partition);
 
-    public void EnsureTopic(string topic, int partitions) => log.EnsureTopic(topic, partitions);
+    public void EnsureTopic(string topic, int partitions, bool compacted = false) => log.EnsureTopic(topic, partitions, compacted);
 
     public long OffsetForTimestamp(string topic, int partition, long timestamp) => log.OffsetForTimestamp(topic, partition, timestamp);
 
-    public int LastSequence(string topic, int partition, long producerId) => log.LastSequence(topic, partition, producerId);
+    public LoggedProducer? Producer(string topic, int partition, long producerId) => log.Producer(topic, partition, producerId);
 
     public IPartitionCursor OpenCursor(string topic, int partition, long startOffset) => log.OpenCursor(topic, partition, startOffset);
 
     public async ValueTask AppendAsync(string topic, int partition, Memory<byte> batch)
     {
         await log.AppendAsync(topic, partition, batch).ConfigureAwait(false);
-        if (topic.Contains("-repartition-", StringComparison.Ordinal))
+        if (topic.Contains("-repartition-", StringComparison.Ordinal) || topic.EndsWith("-changelog", StringComparison.Ordinal))
         {
             return;
         }

@@ -11,13 +11,13 @@ public sealed class EmbeddedTopicLog(TopicStore store) : ITopicLog
 
     public long EndOffset(string topic, int partition) => store.GetPartition(topic, partition).HighWatermark;
 
-    public void EnsureTopic(string topic, int partitions)
+    public void EnsureTopic(string topic, int partitions, bool compacted = false)
     {
         if (!store.ListTopics().Contains(topic))
         {
             try
             {
-                store.CreateTopic(topic, partitions);
+                store.CreateTopic(topic, partitions, config: compacted ? new Dictionary<string, string> { ["cleanup.policy"] = "compact" } : null);
             }
             catch (TopicExistsException)
             {
@@ -35,8 +35,8 @@ public sealed class EmbeddedTopicLog(TopicStore store) : ITopicLog
     public IPartitionCursor OpenCursor(string topic, int partition, long startOffset) =>
         new Cursor(store.GetPartition(topic, partition), startOffset);
 
-    public int LastSequence(string topic, int partition, long producerId) =>
-        store.GetPartition(topic, partition).GetProducerState(producerId)?.LastSequence ?? -1;
+    public LoggedProducer? Producer(string topic, int partition, long producerId) =>
+        store.GetPartition(topic, partition).GetProducerState(producerId) is { } state ? new LoggedProducer(state.Epoch, state.LastSequence) : null;
 
     public async ValueTask AppendAsync(string topic, int partition, Memory<byte> batch) =>
         await store.GetPartition(topic, partition).AppendAsync(batch).ConfigureAwait(false);

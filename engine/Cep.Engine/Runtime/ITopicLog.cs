@@ -13,17 +13,26 @@ public interface ITopicLog
 
     long EndOffset(string topic, int partition);
 
-    /// <summary>Creates <paramref name="topic"/> with <paramref name="partitions"/> partitions unless it exists (internal topics such as repartition topics).</summary>
-    void EnsureTopic(string topic, int partitions);
+    /// <summary>
+    /// Creates <paramref name="topic"/> with <paramref name="partitions"/> partitions unless it
+    /// exists (internal topics: repartition and changelog topics); <paramref name="compacted"/>
+    /// gives it cleanup.policy=compact (a changelog keeps the latest value of each key).
+    /// </summary>
+    void EnsureTopic(string topic, int partitions, bool compacted = false);
 
     /// <summary>The first offset whose record timestamp is ≥ <paramref name="timestamp"/> (ms since the epoch), or the end offset when none is.</summary>
     long OffsetForTimestamp(string topic, int partition, long timestamp);
 
     IPartitionCursor OpenCursor(string topic, int partition, long startOffset);
 
-    /// <summary>The sequence number (0 … int.MaxValue, wrapping as Kafka's do) of the last record <paramref name="producerId"/>, an idempotent producer, appended to the partition; -1 when the partition knows no such producer.</summary>
-    int LastSequence(string topic, int partition, long producerId);
+    /// <summary>The epoch and last sequence of <paramref name="producerId"/>, an idempotent producer, in the partition; null when the partition knows no such producer.</summary>
+    LoggedProducer? Producer(string topic, int partition, long producerId);
 
-    /// <summary>Appends one batch; completes when the topic's durability policy is met.</summary>
+    /// <summary>
+    /// Appends one batch; completes when the topic's durability policy is met. Throws
+    /// <see cref="Cep.Storage.Log.InvalidProducerEpochException"/> when the batch's producer
+    /// epoch is older than the partition's (the writer was fenced) and
+    /// <see cref="Cep.Storage.Log.OutOfOrderSequenceException"/> for a sequence gap.
+    /// </summary>
     ValueTask AppendAsync(string topic, int partition, Memory<byte> batch);
 }

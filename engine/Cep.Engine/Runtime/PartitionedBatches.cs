@@ -107,8 +107,7 @@ internal sealed class PartitionedBatches(string topic, int partitions, long prod
     {
         for (int partition = 0; partition < partitions; partition++)
         {
-            int last = log.LastSequence(topic, partition, producerId);
-            _inLogThrough[partition] = last < 0 ? -1 : Unwrap(last, _nextSequence[partition]);
+            _inLogThrough[partition] = log.Producer(topic, partition, producerId) is { LastSequence: >= 0 } logged ? Unwrap(logged.LastSequence, _nextSequence[partition]) : -1;
         }
     }
 
