@@ -32,8 +32,9 @@ public sealed class QueryContext
         _log = log;
         if (options.StateDirectory is { } stateDirectory)
         {
-            State = new TaskState(queryName, partition, Path.Combine(stateDirectory, queryName, $"task-{partition}"), options.KeepCheckpoints,
-                options.LoggerFactory.CreateLogger("Cep.Engine.Runtime.TaskState"));
+            var logger = options.LoggerFactory.CreateLogger("Cep.Engine.Runtime.TaskState");
+            var changelog = options.Changelog ? new Changelog(log, queryName, partition, options.TaskCount, logger) : null;
+            State = new TaskState(queryName, partition, Path.Combine(stateDirectory, queryName, $"task-{partition}"), options.KeepCheckpoints, changelog, logger);
         }
         if (options.OnBadRecord == ErrorPolicy.DeadLetter)
         {

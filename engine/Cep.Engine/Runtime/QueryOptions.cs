@@ -42,6 +42,17 @@ public sealed record QueryOptions
     /// </summary>
     public string? Version { get; init; }
 
+    /// <summary>
+    /// Also write every task's state changes to the query's compacted changelog topic
+    /// (<c>&lt;query&gt;-changelog</c>, a partition per task) at each checkpoint, and restore from
+    /// it: a task can then move to a member on another machine (another daemon) with its state.
+    /// Needs <see cref="StateDirectory"/>.
+    /// </summary>
+    public bool Changelog { get; init; }
+
+    /// <summary>How many tasks the query runs (its changelog's partition count); set by the runtime.</summary>
+    internal int TaskCount { get; init; } = 1;
+
     /// <summary>How often a task checkpoints (it also does on graceful stop and at the end of a bounded run).</summary>
     public TimeSpan CheckpointInterval { get; init; } = TimeSpan.FromSeconds(10);
 

@@ -28,6 +28,9 @@ public static class QueryRunner
         }
     }
 
+    /// <summary>Forgets the state of <paramref name="queryName"/> kept in its changelog (if it has one), for every task on every machine: the query starts over.</summary>
+    public static Task ResetChangelogAsync(ITopicLog log, string queryName) => Changelog.ResetAsync(log, queryName);
+
     internal static QueryContext Build(string queryName, int partition, Action<QueryContext> definition, ITopicLog log, QueryOptions options)
     {
         var context = new QueryContext(queryName, partition, log, options);

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using System.Collections.Concurrent;
 
 namespace Cep.Engine.Runtime;
@@ -32,6 +33,7 @@ public sealed class QueryWorker : IAsyncDisposable
         _log = log;
         _options = options;
         (TaskCount, _inputTopics) = CountTasks();
+        _options = options with { TaskCount = TaskCount };
         _inputCheck = new Timer(_ => CheckInputs(), null, options.InputCheckInterval, options.InputCheckInterval);
     }
 
@@ -123,6 +125,12 @@ public sealed class QueryWorker : IAsyncDisposable
         catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
             // Released: the task checkpointed.
+        }
+        catch (TaskFencedException e)
+        {
+            // A zombie: the group gave the task to another member while this one was cut off.
+            // The query goes on here with its other tasks; the next rebalance sets things right.
+            _options.LoggerFactory.CreateLogger<QueryWorker>().LogWarning("{Message}", e.Message);
         }
         catch (Exception e)
         {

@@ -62,16 +62,16 @@ internal sealed class StreamTask
         RuntimeProgress.Started(this);
         try
         {
-            Restore();
+            await RestoreAsync();
             await RunLoopAsync(cancellationToken);
-            Checkpoint();
+            await CheckpointAsync();
         }
         catch (OperationCanceledException) when (_context.State is not null && _services.StopError is null)
         {
-            Checkpoint(); // cancelled between iterations: a consistent point
+            await CheckpointAsync(); // cancelled between iterations: a consistent point
             throw;
         }
-        catch (Exception e) when (e is not OperationCanceledException and not QueryFailedException)
+        catch (Exception e) when (e is not OperationCanceledException and not QueryFailedException and not TaskFencedException)
         {
             throw new QueryFailedException(_context.QueryName, _context.Partition, e);
         }
@@ -96,13 +96,13 @@ internal sealed class StreamTask
         _context.Log.EndOffset(input.Cursor.Topic, input.Cursor.Partition),
         input.PushedWatermark == long.MinValue ? null : input.PushedWatermark));
 
-    private void Restore()
+    private async Task RestoreAsync()
     {
         if (_context.State is not { } state)
         {
             return;
         }
-        state.Restore();
+        await state.RestoreAsync();
         foreach (var batches in _context.Batches)
         {
             batches.SkipWhatTheLogHas(_context.Log);
@@ -117,12 +117,12 @@ internal sealed class StreamTask
         }
     }
 
-    private void Checkpoint()
+    private async Task CheckpointAsync()
     {
         if (_context.State is { } state && _services.StopError is null)
         {
             long started = Stopwatch.GetTimestamp();
-            state.Checkpoint();
+            await state.CheckpointAsync();
             _lastCheckpointTicks = Stopwatch.GetTimestamp();
             var query = new KeyValuePair<string, object?>("query", _context.QueryName);
             RuntimeMetrics.Checkpoints.Add(1, query);
@@ -130,11 +130,11 @@ internal sealed class StreamTask
         }
     }
 
-    private void CheckpointIfDue()
+    private async Task CheckpointIfDueAsync()
     {
         if (_context.State is not null && Stopwatch.GetElapsedTime(_lastCheckpointTicks) >= _options.CheckpointInterval)
         {
-            Checkpoint();
+            await CheckpointAsync();
         }
     }
 
@@ -160,7 +160,7 @@ internal sealed class StreamTask
                 AdvanceWatermark(group);
             }
             await FlushAsync();
-            CheckpointIfDue();
+            await CheckpointIfDueAsync();
             if (pushed > 0)
             {
                 _options.OnProgress?.Invoke(pushed);

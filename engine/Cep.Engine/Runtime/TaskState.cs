@@ -12,9 +12,12 @@ namespace Cep.Engine.Runtime;
 /// on every run of the same definition, and the RocksDB instance they are written to
 /// (<c>&lt;state dir&gt;/&lt;query&gt;/task-&lt;n&gt;</c>). The participants' descriptions are checkpointed
 /// too: state written by a different query version is refused, never misread.
+/// With a <see cref="Changelog"/>, every checkpoint's changes are also appended to the
+/// query's changelog topic, and a restore brings the local state up to it: the task can move
+/// to another machine.
 /// Owned by one task.
 /// </summary>
-internal sealed class TaskState(string queryName, int partition, string directory, int keepCheckpoints, ILogger logger) : IDisposable
+internal sealed class TaskState(string queryName, int partition, string directory, int keepCheckpoints, Changelog? changelog, ILogger logger) : IDisposable
 {
     /// <summary>The column family of the runtime's own positions (offsets, watermarks, sequences) and the signature.</summary>
     public const string TaskStore = "task";
@@ -42,24 +45,30 @@ internal sealed class TaskState(string queryName, int partition, string director
 
     public void Register(ICheckpointed participant) => _participants.Add(participant);
 
-    /// <summary>Opens the task's state and restores every participant from the newest whole checkpoint, if there is one.</summary>
-    public void Restore()
+    /// <summary>Opens the task's state and restores every participant from the newest whole checkpoint (of the changelog, with one), if there is one.</summary>
+    public async Task RestoreAsync()
     {
         var started = Stopwatch.GetTimestamp();
         bool ranBefore = System.IO.Directory.Exists(directory);
-        _db = TaskStateDb.Open(directory, _participants.Select(p => p.StoreName).Append(TaskStore).Distinct(), keepCheckpoints);
+        _db = TaskStateDb.Open(directory, _participants.Select(p => p.StoreName).Append(TaskStore).Distinct(), keepCheckpoints, trackChanges: changelog is not null);
         foreach (string skipped in _db.SkippedCheckpoints)
         {
             logger.LogWarning("Query {Query} task {Task}: skipped {Checkpoint}; restoring an earlier one", queryName, partition, skipped);
         }
-        if (_db.RestoredCheckpoint is { } restored)
+        if (changelog is not null)
+        {
+            await changelog.RestoreAsync(_db);
+        }
+        if (_db.RestoredCheckpoint is not null || changelog is not null)
         {
             string expected = Signature();
-            string found = _db.Get(TaskStore, SignatureKey) is { } bytes ? Encoding.UTF8.GetString(bytes) : "(none)";
-            if (found != expected)
+            string? found = _db.Get(TaskStore, SignatureKey) is { } bytes ? Encoding.UTF8.GetString(bytes) : null;
+            if (found != expected && (found is not null || _db.RestoredCheckpoint is not null))
             {
+                string source = _db.RestoredCheckpoint is { } restored ? $"checkpoint {restored} in {directory}" : $"the state in changelog {changelog!.Topic}";
+                found ??= "(none)";
                 throw new IncompatibleStateException(
-                    $"query '{queryName}' task {partition}: checkpoint {restored} in {directory} was written by a different version of the query; " +
+                    $"query '{queryName}' task {partition}: {source} was written by a different version of the query; " +
                     $"it holds [{found.Replace("\n", "; ", StringComparison.Ordinal)}] but this query has [{expected.Replace("\n", "; ", StringComparison.Ordinal)}]. " +
                     "Deploy it with a start position (from the beginning, an offset, a time or the latest) to start over without that state, or run the query version that wrote it");
             }
@@ -81,8 +90,8 @@ internal sealed class TaskState(string queryName, int partition, string director
             Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
-    /// <summary>Writes a checkpoint of every participant (the task must be between iterations, its outputs flushed); returns its id.</summary>
-    public long Checkpoint()
+    /// <summary>Writes a checkpoint of every participant (the task must be between iterations, its outputs flushed), its changes to the changelog first; returns its id.</summary>
+    public async Task<long> CheckpointAsync()
     {
         var db = _db ?? throw new InvalidOperationException("restore the task state before checkpointing it");
         foreach (var participant in _participants)
@@ -90,6 +99,12 @@ internal sealed class TaskState(string queryName, int partition, string director
             participant.WriteCheckpoint(db);
         }
         db.Put(TaskStore, SignatureKey, Encoding.UTF8.GetBytes(Signature()));
+        if (changelog is not null)
+        {
+            // The changelog first: a crash between the two leaves the local checkpoint behind
+            // the changelog, which a restore catches up on; never ahead of it.
+            await changelog.AppendAsync(db, db.CommitChanges());
+        }
         long id;
         try
         {

@@ -19,7 +19,15 @@ namespace Cep.Storage.State;
 /// whose manifest and files verify (a damaged or incomplete one is skipped, with the reason in
 /// <see cref="SkippedCheckpoints"/>); with no checkpoint the state starts empty, since state
 /// without the input offsets it belongs to means nothing. The last <c>keep</c> checkpoints are
-/// kept. Owned by one task.
+/// kept.
+/// <para>
+/// Opened with change tracking (for a changelog that carries the state to another machine), it
+/// remembers which keys the staged writes touch; <see cref="CommitChanges"/> applies them and
+/// returns each touched key with its value after the write (a range delete counts every key it
+/// removed), so a changelog holds the net effect of each checkpoint whatever the order of the
+/// writes. <see cref="Load"/> writes a changelog's entries in without tracking them.
+/// </para>
+/// Owned by one task.
 /// </summary>
 public sealed class TaskStateDb : IDisposable
 {
@@ -36,11 +44,16 @@ public sealed class TaskStateDb : IDisposable
     private readonly WriteOptions _write = new WriteOptions().DisableWal(1);
     private readonly FileChecksums _checksums = new(remember: true);
     private readonly int _keep;
+
+    // With change tracking: the keys touched since the last CommitChanges, and the range deletes among the writes.
+    private readonly Dictionary<string, HashSet<byte[]>>? _changed;
+    private readonly List<(string Store, byte[] From, byte[] To)> _rangeDeletes = [];
     private long _nextId;
     private bool _disposed;
 
-    private TaskStateDb(string directory, RocksDb db, Dictionary<string, ColumnFamilyHandle> stores, int keep, long? restored, long newest, IReadOnlyList<string> skipped)
+    private TaskStateDb(string directory, RocksDb db, Dictionary<string, ColumnFamilyHandle> stores, int keep, long? restored, long newest, IReadOnlyList<string> skipped, bool trackChanges)
     {
+        _changed = trackChanges ? stores.Keys.ToDictionary(s => s, _ => new HashSet<byte[]>(Log.ByteArrayComparer.Instance), StringComparer.Ordinal) : null;
         _nextId = newest + 1;
         Directory = directory;
         _db = db;
@@ -72,7 +85,7 @@ public sealed class TaskStateDb : IDisposable
     public int PendingWrites => _pending.Count();
 
     /// <summary>Opens (restoring) the state of the task in <paramref name="directory"/> with the given stores; stores found in the checkpoint are opened too.</summary>
-    public static TaskStateDb Open(string directory, IEnumerable<string> stores, int keep = 3)
+    public static TaskStateDb Open(string directory, IEnumerable<string> stores, int keep = 3, bool trackChanges = false)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(keep, 1);
         string checkpoints = Path.Combine(directory, CheckpointsFolder);
@@ -108,7 +121,7 @@ public sealed class TaskStateDb : IDisposable
         }
         var (db, handles) = OpenDatabase(live, stores);
         long newest = CheckpointIds(checkpoints).LastOrDefault();
-        return new TaskStateDb(directory, db, handles, keep, restored, Math.Max(newest, restored ?? 0), skipped);
+        return new TaskStateDb(directory, db, handles, keep, restored, Math.Max(newest, restored ?? 0), skipped, trackChanges);
     }
 
     /// <summary>The value of <paramref name="key"/> in <paramref name="store"/> as of the last checkpoint, or null.</summary>
@@ -124,13 +137,108 @@ public sealed class TaskStateDb : IDisposable
         }
     }
 
-    public void Put(string store, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => _pending.Put(key, value, Handle(store));
+    public void Put(string store, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value)
+    {
+        _pending.Put(key, value, Handle(store));
+        _changed?[store].Add(key.ToArray());
+    }
 
-    public void Delete(string store, ReadOnlySpan<byte> key) => _pending.Delete(key, Handle(store));
+    /// <summary>Stages a write that is never reported as a change (the state's own bookkeeping, e.g. how far a changelog is applied).</summary>
+    public void PutUntracked(string store, ReadOnlySpan<byte> key, ReadOnlySpan<byte> value) => _pending.Put(key, value, Handle(store));
+
+    public void Delete(string store, ReadOnlySpan<byte> key)
+    {
+        _pending.Delete(key, Handle(store));
+        _changed?[store].Add(key.ToArray());
+    }
 
     /// <summary>Deletes the keys in [<paramref name="from"/>, <paramref name="to"/>) of <paramref name="store"/>.</summary>
-    public void DeleteRange(string store, byte[] from, byte[] to) =>
+    public void DeleteRange(string store, byte[] from, byte[] to)
+    {
         _pending.DeleteRange(from, (ulong)from.Length, to, (ulong)to.Length, Handle(store));
+        if (_changed is not null)
+        {
+            _rangeDeletes.Add((store, from, to));
+        }
+    }
+
+    /// <summary>Reports <paramref name="key"/> as changed at the next <see cref="CommitChanges"/> (its value there is whatever the state then holds).</summary>
+    public void MarkChanged(string store, byte[] key) =>
+        (_changed ?? throw new InvalidOperationException("the state was opened without change tracking"))[store].Add(key);
+
+    /// <summary>
+    /// Applies the staged writes and returns every key touched since the last call with its
+    /// value now, in store and key order per store (null: deleted). Needs change tracking.
+    /// </summary>
+    public List<StateChange> CommitChanges()
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var changed = _changed ?? throw new InvalidOperationException("the state was opened without change tracking");
+        foreach (var (store, from, to) in _rangeDeletes)
+        {
+            // The keys a range delete removes are known only before it runs.
+            using var iterator = _db.NewIterator(Handle(store));
+            for (iterator.Seek(from); iterator.Valid() && iterator.Key().AsSpan().SequenceCompareTo(to) < 0; iterator.Next())
+            {
+                changed[store].Add(iterator.Key());
+            }
+        }
+        _rangeDeletes.Clear();
+        _db.Write(_pending, _write);
+        _pending.Clear();
+        var changes = new List<StateChange>();
+        foreach (var (store, keys) in changed)
+        {
+            var handle = Handle(store);
+            foreach (byte[] key in keys)
+            {
+                changes.Add(new StateChange(store, key, _db.Get(key, handle)));
+            }
+            keys.Clear();
+        }
+        return changes;
+    }
+
+    /// <summary>Writes <paramref name="changes"/> into the state at once (not staged, not tracked): a changelog being replayed. Entries of stores the state does not have are skipped.</summary>
+    public void Load(IEnumerable<StateChange> changes)
+    {
+        using var batch = new WriteBatch();
+        foreach (var change in changes)
+        {
+            if (_stores.TryGetValue(change.Store, out var handle))
+            {
+                if (change.Value is null)
+                {
+                    batch.Delete(change.Key, handle);
+                }
+                else
+                {
+                    batch.Put(change.Key, change.Value, handle);
+                }
+            }
+        }
+        _db.Write(batch, _write);
+    }
+
+    /// <summary>Deletes every entry at once (not staged); with change tracking each deleted key is reported as changed.</summary>
+    public void Clear()
+    {
+        using var batch = new WriteBatch();
+        foreach (var (store, handle) in _stores)
+        {
+            using var iterator = _db.NewIterator(handle);
+            for (iterator.SeekToFirst(); iterator.Valid(); iterator.Next())
+            {
+                byte[] key = iterator.Key();
+                batch.Delete(key, handle);
+                if (_changed?.TryGetValue(store, out var keys) == true)
+                {
+                    keys.Add(key);
+                }
+            }
+        }
+        _db.Write(batch, _write);
+    }
 
     /// <summary>
     /// Commits the staged writes in one WriteBatch and writes the next checkpoint (ids only grow):

@@ -32,7 +32,7 @@ public sealed class CheckpointTests
     /// minutes, and a pattern: a big order followed by a small one within 2 minutes, and the
     /// big orders that timed out waiting for one; <paramref name="onEvent"/> sees every order first.
     /// </summary>
-    private static Action<QueryContext> SpendQuery(string output, Action<Order> onEvent) => query =>
+    internal static Action<QueryContext> SpendQuery(string output, Action<Order> onEvent) => query =>
     {
         var orders = query.Topic("orders", Serde.Json<Order>(), WatermarkStrategy<Order>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(5)).WithTimestampAssigner(o => o.At))
             .Select(o =>
@@ -60,7 +60,7 @@ public sealed class CheckpointTests
             .To(output, line => line.Split(',')[0], Serde.Utf8String, Serde.Utf8String);
     };
 
-    private static Action<Order> FailAt(int events)
+    internal static Action<Order> FailAt(int events)
     {
         int seen = 0;
         return _ =>
