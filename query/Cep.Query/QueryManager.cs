@@ -74,6 +74,10 @@ public sealed class QueryManager(ITopicLog log, QueryOptions options, string cac
         if (start is not null)
         {
             runOptions = start.StartOver(name, runOptions);
+            if (runOptions.Changelog)
+            {
+                await QueryRunner.ResetChangelogAsync(log, name).ConfigureAwait(false); // its state elsewhere goes too
+            }
         }
         var deployment = new Deployment(name, script);
         lock (_lock)

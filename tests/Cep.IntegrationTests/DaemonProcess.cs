@@ -33,12 +33,14 @@ internal sealed class DaemonProcess : IDisposable
     public static async Task<DaemonProcess> StartAsync(string dataDirectory, params string[] args)
     {
         int port = FreePort();
-        var daemon = new DaemonProcess(Process.Start(CepProcess.StartInfo(dataDirectory, ["daemon", "--http", $"http://127.0.0.1:{port}", "--kafka", "127.0.0.1:0", .. args]))!, port);
+        // A daemon that joins another serves no Kafka clients of its own.
+        string[] kafka = args.Contains("--join") ? [] : ["--kafka", "127.0.0.1:0"];
+        var daemon = new DaemonProcess(Process.Start(CepProcess.StartInfo(dataDirectory, ["daemon", "--http", $"http://127.0.0.1:{port}", .. kafka, .. args]))!, port);
         await Eventually(async () => await daemon.Http.GetStringAsync("/health") == "ok");
         // The daemon publishes its addresses once both listeners are up.
         await Eventually(() => Task.FromResult(File.Exists(Path.Combine(dataDirectory, "daemon.json"))));
         using var published = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dataDirectory, "daemon.json")));
-        daemon.KafkaAddress = published.RootElement.GetProperty("kafka").GetString()!;
+        daemon.KafkaAddress = published.RootElement.GetProperty("kafka").GetString() ?? "";
         return daemon;
     }
 

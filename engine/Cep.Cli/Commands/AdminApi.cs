@@ -43,7 +43,8 @@ namespace Cep.Cli.Commands;
 /// </summary>
 internal static class AdminApi
 {
-    public static WebApplication Build(string address, TopicStore store, QueryManager manager, PrometheusText metrics, GroupCoordinator? groups)
+    /// <summary>The API; <paramref name="store"/> is null on a daemon that joined another: its topics are the other's, served there.</summary>
+    public static WebApplication Build(string address, TopicStore? store, QueryManager manager, PrometheusText metrics, GroupCoordinator? groups)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -52,6 +53,12 @@ internal static class AdminApi
         app.MapGet("/health", () => "ok");
         app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
         MapQueries(app, manager);
+        if (store is null)
+        {
+            MapGroups(app, null, null);
+            app.Map("/topics/{**rest}", () => Results.Conflict(new { error = "this daemon joined another (--join): its topics and records are served by the daemon it joined; use --server with that daemon's admin API" }));
+            return app;
+        }
         MapGroups(app, store, groups);
         MapTopics(app, store);
         MapRecords(app, store);
@@ -81,7 +88,7 @@ internal static class AdminApi
             await manager.StopByUserAsync(name) ? Results.Json(manager.Get(name)) : NotFound($"no query '{name}'"));
     }
 
-    private static void MapGroups(WebApplication app, TopicStore store, GroupCoordinator? groups)
+    private static void MapGroups(WebApplication app, TopicStore? store, GroupCoordinator? groups)
     {
         static GroupView Group(string group, string kind, int members, IReadOnlyList<InputProgress> partitions) => new(
             group,
@@ -92,10 +99,14 @@ internal static class AdminApi
         // A Kafka client group's positions are its committed offsets (−1: none yet counts from the start).
         IEnumerable<GroupView> ClientGroups()
         {
+            if (store is null || groups is null)
+            {
+                return [];
+            }
             var topics = store.ListTopics().ToHashSet(StringComparer.Ordinal); // once per answer, not per committed offset
-            return (groups?.List() ?? []).Where(g => g.ProtocolType != CoordinatorMembership.ProtocolType).Select(g => ClientGroup(g.GroupId, topics));
+            return groups.List().Where(g => g.ProtocolType != CoordinatorMembership.ProtocolType).Select(g => ClientGroup(store, g.GroupId, topics));
         }
-        GroupView ClientGroup(string group, HashSet<string> topics)
+        GroupView ClientGroup(TopicStore store, string group, HashSet<string> topics)
         {
             var committed = groups!.Committed(group)
                 .Where(c => topics.Contains(c.Key.Topic) && c.Key.Partition < store.PartitionCount(c.Key.Topic))

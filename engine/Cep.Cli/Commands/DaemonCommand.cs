@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Net;
 using Cep.Broker;
 using Cep.Broker.Groups;
+using Cep.Connectors.Kafka;
 using Cep.Engine.Runtime;
 using Cep.Query;
 using Microsoft.Extensions.Logging;
@@ -30,14 +31,25 @@ internal static class DaemonCommand
         var maxConnections = new Option<long>("--kafka-max-connections") { Description = "Kafka client connections served at once (default: $CEP_KAFKA_MAX_CONNECTIONS, cep.json, else 1000)", DefaultValueFactory = CliContext.Configured("kafka-max-connections", 1000L) };
         var maxRequest = new Option<int>("--kafka-max-request-bytes") { Description = "Largest Kafka request accepted; a larger one closes that connection (default: $CEP_KAFKA_MAX_REQUEST_BYTES, cep.json, else 104857600)", DefaultValueFactory = CliContext.Configured("kafka-max-request-bytes", 100 * 1024 * 1024) };
         var interval = new Option<double>("--checkpoint-interval") { Description = "Seconds between checkpoints (default: $CEP_CHECKPOINT_INTERVAL, cep.json, else 10)", DefaultValueFactory = CliContext.Configured("checkpoint-interval", 10.0) };
+        var join = new Option<string?>("--join") { Description = "Join the daemon whose Kafka listener is HOST:PORT: run this daemon's queries on its log, in the same consumer groups, sharing their tasks; it serves no Kafka clients itself (default: $CEP_JOIN, cep.json)", DefaultValueFactory = CliContext.Configured<string?>("join", null) };
+        var changelog = new Option<bool>("--changelog") { Description = "Write each task's state changes to its query's changelog topic, so a task moves between daemons with its state (default: $CEP_CHANGELOG, cep.json, else true)", DefaultValueFactory = CliContext.Configured("changelog", true) };
+        var session = new Option<double>("--session-timeout") { Description = "Seconds without a heartbeat after which the group gives a daemon's tasks to the others (default: $CEP_SESSION_TIMEOUT, cep.json, else 30)", DefaultValueFactory = CliContext.Configured("session-timeout", 30.0) };
         var print = new Option<bool>("--print") { Description = "Print every record the queries write (topic TAB [key TAB] value)" };
         var exit = new Option<bool>("--exit-when-caught-up") { Description = "Run the queries to the end their inputs have at start, then stop (demos, tests)" };
-        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, maxConnections, maxRequest, interval, QueryHost.WorkersOption, print, exit };
+        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, join, changelog, session, maxConnections, maxRequest, interval, QueryHost.WorkersOption, print, exit };
         command.Validators.Add(result =>
         {
             if (result.GetValue(kafka) is { } address && address != "off" && !IPEndPoint.TryParse(address, out _))
             {
                 result.AddError($"--kafka {address}: expected HOST:PORT with an IP address (e.g. 127.0.0.1:9092), or off");
+            }
+            if (result.GetValue(join) is not null && result.GetResult(kafka) is { Implicit: false } && result.GetValue(kafka) != "off")
+            {
+                result.AddError("--join with --kafka: a daemon that joins another serves no Kafka clients (its log is the other daemon's); connect clients to that one");
+            }
+            if (result.GetValue(join) is { } joined && HostPort(joined) is null)
+            {
+                result.AddError($"--join {joined}: expected HOST:PORT (the Kafka listener of the daemon to join, e.g. 127.0.0.1:9092)");
             }
         });
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async store =>
@@ -54,17 +66,25 @@ internal static class DaemonCommand
                 StateDirectory = Path.Combine(data, "state"),
                 CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
                 CreateMissingOutputs = true,
+                Changelog = parse.GetValue(changelog),
                 LoggerFactory = logging,
             };
-            ITopicLog log = parse.GetValue(print) ? new PrintingTopicLog(new EmbeddedTopicLog(store), Console.Out) : new EmbeddedTopicLog(store);
+            string? joined = parse.GetValue(join);
+            // A joining daemon works on the other's log: its own store only holds nothing.
+            using var remote = joined is null ? null : new ProtocolTopicLog(joined, $"cep-daemon-{Environment.ProcessId}");
+            ITopicLog shared = remote ?? (ITopicLog)new EmbeddedTopicLog(store);
+            ITopicLog log = parse.GetValue(print) ? new PrintingTopicLog(shared, Console.Out) : shared;
             var catalog = new QueryCatalog(Path.Combine(data, "catalog.json"));
             using var cts = CliContext.CancelOnSignal(ct);
             // The broker (and its group coordinator) outlives the queries: they leave their groups when they stop.
-            await using var broker = parse.GetValue(kafka) is { } listen && listen != "off"
+            string listen = joined is not null ? "off" : parse.GetValue(kafka)!;
+            var sessionTimeout = TimeSpan.FromSeconds(parse.GetValue(session));
+            await using var broker = listen != "off"
                 ? await KafkaBroker.StartAsync(store, new BrokerOptions { Listen = IPEndPoint.Parse(listen), MaxConnections = parse.GetValue(maxConnections), MaxRequestBytes = parse.GetValue(maxRequest) }, logging, cts.Token)
                 : null;
-            await using var ownCoordinator = broker is null ? new GroupCoordinator(store) : null;
-            var membership = new CoordinatorMembership(broker?.Groups ?? ownCoordinator!, $"cep-daemon-{Environment.ProcessId}");
+            await using var ownCoordinator = broker is null && joined is null ? new GroupCoordinator(store) : null;
+            await using var protocolMembership = joined is null ? null : new ProtocolMembership(HostPort(joined)!.Value.Host, HostPort(joined)!.Value.Port, $"cep-daemon-{Environment.ProcessId}") { SessionTimeout = sessionTimeout };
+            IGroupMembership membership = protocolMembership ?? (IGroupMembership)new CoordinatorMembership(broker?.Groups ?? ownCoordinator!, $"cep-daemon-{Environment.ProcessId}") { SessionTimeout = sessionTimeout };
             await using var manager = new QueryManager(log, options, Path.Combine(data, "query-cache"), catalog, QueryHost.Settings(parse), membership);
             foreach (var (name, error) in await manager.RedeployCatalogAsync())
             {
@@ -79,12 +99,16 @@ internal static class DaemonCommand
             }
             using var watcher = parse.GetValue(queries) is { } folder ? await WatchAsync(folder, manager, catalog, logger) : null;
             string address = parse.GetValue(http)!;
-            var app = AdminApi.Build(address, store, manager, metrics, broker?.Groups ?? ownCoordinator);
+            var app = AdminApi.Build(address, joined is null ? store : null, manager, metrics, broker?.Groups ?? ownCoordinator);
             await app.StartAsync(cts.Token);
-            string? kafkaAddress = broker is null ? null : $"{IPEndPoint.Parse(parse.GetValue(kafka)!).Address}:{broker.Port}";
+            string? kafkaAddress = broker is null ? null : $"{IPEndPoint.Parse(listen).Address}:{broker.Port}";
             string daemonFile = CliContext.DaemonFile(data);
-            await File.WriteAllTextAsync(daemonFile, System.Text.Json.JsonSerializer.Serialize(new { http = address, kafka = kafkaAddress, pid = Environment.ProcessId }), CancellationToken.None);
+            await File.WriteAllTextAsync(daemonFile, System.Text.Json.JsonSerializer.Serialize(new { http = address, kafka = kafkaAddress, joined, pid = Environment.ProcessId }), CancellationToken.None);
             logger.LogInformation("Admin API on {Address}; Kafka clients on {Kafka}; data in {Data}", address, kafkaAddress ?? "(off)", data);
+            if (joined is not null)
+            {
+                logger.LogInformation("Joined {Joined}: queries run on its log and share their tasks with its daemon", joined);
+            }
             try
             {
                 if (parse.GetValue(exit))
@@ -109,6 +133,15 @@ internal static class DaemonCommand
             return 0;
         }));
         return command;
+    }
+
+    /// <summary>HOST:PORT split at the last colon, or null when it is not that.</summary>
+    internal static (string Host, int Port)? HostPort(string address)
+    {
+        int colon = address.LastIndexOf(':');
+        return colon > 0 && int.TryParse(address.AsSpan(colon + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int port) && port is > 0 and < 65536
+            ? (address[..colon], port)
+            : null;
     }
 
     private static async Task<FileSystemWatcher> WatchAsync(string folder, QueryManager manager, QueryCatalog catalog, ILogger logger)
