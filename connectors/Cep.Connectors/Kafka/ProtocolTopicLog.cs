@@ -1,0 +1,284 @@
+using System.Collections.Concurrent;
+using Cep.Broker.Protocol;
+using Cep.Broker.Protocol.Messages;
+using Cep.Engine.Runtime;
+using Cep.Storage.Log;
+using Cep.Storage.Topics;
+
+namespace Cep.Connectors.Kafka;
+
+/// <summary>
+/// <see cref="ITopicLog"/> speaking the Kafka protocol itself (Cep's <c>KafkaConnection</c> and
+/// generated messages) to Cep's broker or any Kafka cluster. Unlike <see cref="KafkaTopicLog"/>
+/// it produces the engine's RecordBatch v2 batches verbatim — with the engine's own producer
+/// ids, epochs and sequence numbers — so the broker deduplicates a restored task's re-written
+/// output and fences an older epoch, and <see cref="Producer"/> asks the partition
+/// (DescribeProducers) what a producer already wrote: exactly once across processes, as on the
+/// embedded log. Requests about a partition go to its leader (from Metadata, cached per
+/// partition, connections cached per broker id; dropped when the leader answers that it no
+/// longer knows the partition); each cursor has its own connection, so its long-poll Fetch never
+/// delays an append. Broker errors map to the storage exceptions the embedded log throws. A
+/// dead broker gives an <see cref="IOException"/> naming its address after at most 30 s; the
+/// broken connection is reopened by the next call. Thread-safe; dispose after every query
+/// stopped (cursors are disposed by their tasks).
+/// </summary>
+public sealed class ProtocolTopicLog : ITopicLog, IDisposable
+{
+    // The versions Cep's broker serves at most (its generated messages); Kafka 2.4+ serves them too.
+    private const short ProduceVersion = 8;
+    private const short ListOffsetsVersion = 5;
+    private const short MetadataVersion = 8;
+    private const short CreateTopicsVersion = 4;
+    private const short DescribeProducersVersion = 0;
+
+    /// <summary>PRODUCER_FENCED (Kafka 2.7+), absent from the broker's own error codes.</summary>
+    private const short ProducerFenced = 90;
+
+    private const long LatestTimestamp = -1;
+    private const long EarliestTimestamp = -2;
+
+    private readonly BrokerChannel _bootstrap;
+    private readonly string _clientId;
+    private readonly ConcurrentDictionary<(string Topic, int Partition), int> _leaders = new();
+    private readonly Dictionary<int, BrokerChannel> _brokers = [];
+
+    /// <param name="bootstrapServer">HOST:PORT of a broker to ask for metadata.</param>
+    /// <param name="clientId">The client id the broker sees in every request.</param>
+    public ProtocolTopicLog(string bootstrapServer, string clientId = "cep-engine")
+    {
+        int colon = bootstrapServer.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(bootstrapServer.AsSpan(colon + 1), out int port) || port is <= 0 or > 65535)
+        {
+            throw new ArgumentException($"expected HOST:PORT, got '{bootstrapServer}'", nameof(bootstrapServer));
+        }
+        _clientId = clientId;
+        _bootstrap = new BrokerChannel(bootstrapServer[..colon].Trim('[', ']'), port, clientId);
+    }
+
+    public int PartitionCount(string topic) => MetadataAsync(topic).GetAwaiter().GetResult().Partitions.Count;
+
+    public long EndOffset(string topic, int partition) => ListOffset(topic, partition, LatestTimestamp).Offset;
+
+    public void EnsureTopic(string topic, int partitions, bool compacted = false)
+    {
+        var request = new CreateTopicsRequest
+        {
+            TimeoutMs = (int)BrokerChannel.Timeout.TotalMilliseconds,
+            Topics =
+            [
+                new CreateTopicsRequest.CreatableTopic
+                {
+                    Name = topic,
+                    NumPartitions = partitions,
+                    ReplicationFactor = -1, // the cluster's default
+                    Configs = compacted ? [new CreateTopicsRequest.CreateableTopicConfig { Name = "cleanup.policy", Value = "compact" }] : [],
+                },
+            ],
+        };
+        var response = _bootstrap.Send<CreateTopicsRequest, CreateTopicsResponse>(request, CreateTopicsVersion);
+        var result = response.Topics.SingleOrDefault(t => t.Name == topic)
+            ?? throw new IOException($"{_bootstrap.Address} answered CreateTopics without topic '{topic}'");
+        switch ((ErrorCode)result.ErrorCode)
+        {
+            case ErrorCode.None:
+            case ErrorCode.TopicAlreadyExists: // another task of the same query created it first
+                return;
+            case ErrorCode.InvalidTopicException:
+                throw new InvalidTopicException($"cannot create topic '{topic}' on {_bootstrap.Address}: {result.ErrorMessage}");
+            default:
+                throw new IOException($"cannot create topic '{topic}' ({partitions} partitions{(compacted ? ", compacted" : "")}) on {_bootstrap.Address}: {Name(result.ErrorCode)} {result.ErrorMessage}".TrimEnd());
+        }
+    }
+
+    public long OffsetForTimestamp(string topic, int partition, long timestamp)
+    {
+        // −1 and −2 are the protocol's "latest" and "earliest"; every record is at or after a
+        // negative time, so the log start answers (the end offset when the log is empty).
+        var found = ListOffset(topic, partition, timestamp < 0 ? EarliestTimestamp : timestamp);
+        return found.Offset >= 0 ? found.Offset : EndOffset(topic, partition);
+    }
+
+    public IPartitionCursor OpenCursor(string topic, int partition, long startOffset)
+    {
+        var leader = Leader(topic, partition);
+        // Its own connection: a cursor's long-poll Fetch would hold up every answer after it.
+        return new ProtocolCursor(new BrokerChannel(leader.Host, leader.Port, _clientId), topic, partition, startOffset);
+    }
+
+    public LoggedProducer? Producer(string topic, int partition, long producerId)
+    {
+        var request = new DescribeProducersRequest { Topics = [new DescribeProducersRequest.TopicRequest { Name = topic, PartitionIndexes = [partition] }] };
+        var channel = Leader(topic, partition);
+        var response = Call(topic, partition, () => channel.Send<DescribeProducersRequest, DescribeProducersResponse>(request, DescribeProducersVersion));
+        var answer = response.Topics.Where(t => t.Name == topic).SelectMany(t => t.Partitions).SingleOrDefault(p => p.PartitionIndex == partition)
+            ?? throw new IOException($"{channel.Address} answered DescribeProducers without {topic}/{partition}");
+        Check(answer.ErrorCode, answer.ErrorMessage, topic, partition, "describing the producers of", channel);
+        var state = answer.ActiveProducers.FirstOrDefault(p => p.ProducerId == producerId);
+        return state is null ? null : new LoggedProducer((short)state.ProducerEpoch, state.LastSequence);
+    }
+
+    public async ValueTask AppendAsync(string topic, int partition, Memory<byte> batch)
+    {
+        var channel = await LeaderAsync(topic, partition).ConfigureAwait(false);
+        var request = new ProduceRequest
+        {
+            Acks = -1, // the topic's durability policy, as the embedded append
+            TimeoutMs = (int)BrokerChannel.Timeout.TotalMilliseconds,
+            TopicData =
+            [
+                new ProduceRequest.TopicProduceData
+                {
+                    Name = topic,
+                    // Verbatim: the broker checks the engine's producer id, epoch and sequence.
+                    PartitionData = [new ProduceRequest.PartitionProduceData { Index = partition, Records = batch }],
+                },
+            ],
+        };
+        ProduceResponse response;
+        try
+        {
+            response = await channel.SendAsync<ProduceRequest, ProduceResponse>(request, ProduceVersion, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            _leaders.TryRemove((topic, partition), out _);
+            throw;
+        }
+        var answer = response.Responses.Where(t => t.Name == topic).SelectMany(t => t.PartitionResponses).SingleOrDefault(p => p.Index == partition)
+            ?? throw new IOException($"{channel.Address} answered Produce without {topic}/{partition}");
+        if (answer.ErrorCode != (short)ErrorCode.DuplicateSequenceNumber) // the batch is already in the log: done
+        {
+            Check(answer.ErrorCode, answer.ErrorMessage, topic, partition, "appending to", channel);
+        }
+    }
+
+    public void Dispose()
+    {
+        BrokerChannel[] brokers;
+        lock (_brokers)
+        {
+            brokers = [.. _brokers.Values];
+            _brokers.Clear();
+        }
+        foreach (var broker in brokers.Where(b => b != _bootstrap))
+        {
+            broker.Dispose();
+        }
+        _bootstrap.Dispose();
+    }
+
+    /// <summary>The topic's metadata from the bootstrap broker; remembers its partitions' leaders.</summary>
+    private async Task<MetadataResponse.MetadataResponseTopic> MetadataAsync(string topic)
+    {
+        var request = new MetadataRequest { Topics = [new MetadataRequest.MetadataRequestTopic { Name = topic }], AllowAutoTopicCreation = false };
+        var response = await _bootstrap.SendAsync<MetadataRequest, MetadataResponse>(request, MetadataVersion, CancellationToken.None).ConfigureAwait(false);
+        var answer = response.Topics.SingleOrDefault(t => t.Name == topic);
+        if (answer is null || answer.ErrorCode == (short)ErrorCode.UnknownTopicOrPartition || (answer.ErrorCode == 0 && answer.Partitions.Count == 0))
+        {
+            throw new UnknownTopicException($"topic '{topic}' does not exist on {_bootstrap.Address}");
+        }
+        if (answer.ErrorCode != 0)
+        {
+            throw new IOException($"{_bootstrap.Address} has no metadata for topic '{topic}': {Name(answer.ErrorCode)}");
+        }
+        lock (_brokers)
+        {
+            foreach (var broker in response.Brokers)
+            {
+                if (!_brokers.ContainsKey(broker.NodeId))
+                {
+                    // The bootstrap broker itself gets no second connection.
+                    _brokers[broker.NodeId] = broker.Host == _bootstrap.Host && broker.Port == _bootstrap.Port
+                        ? _bootstrap
+                        : new BrokerChannel(broker.Host, broker.Port, _clientId);
+                }
+            }
+        }
+        foreach (var partition in answer.Partitions)
+        {
+            _leaders[(topic, partition.PartitionIndex)] = partition.LeaderId;
+        }
+        return answer;
+    }
+
+    /// <summary>The channel to the partition's leader (Metadata on a cache miss).</summary>
+    /// <exception cref="UnknownTopicException">No such topic or partition.</exception>
+    private BrokerChannel Leader(string topic, int partition) => LeaderAsync(topic, partition).AsTask().GetAwaiter().GetResult();
+
+    /// <inheritdoc cref="Leader"/>
+    private async ValueTask<BrokerChannel> LeaderAsync(string topic, int partition)
+    {
+        if (!_leaders.TryGetValue((topic, partition), out int leader))
+        {
+            var metadata = await MetadataAsync(topic).ConfigureAwait(false);
+            var found = metadata.Partitions.SingleOrDefault(p => p.PartitionIndex == partition)
+                ?? throw new UnknownTopicException($"topic '{topic}' has no partition {partition} on {_bootstrap.Address} ({metadata.Partitions.Count} partitions)");
+            if (found.ErrorCode != 0 || found.LeaderId < 0)
+            {
+                throw new IOException($"{topic}/{partition} has no leader on {_bootstrap.Address}: {Name(found.ErrorCode)}");
+            }
+            leader = found.LeaderId;
+        }
+        lock (_brokers)
+        {
+            return _brokers.TryGetValue(leader, out var channel)
+                ? channel
+                : throw new IOException($"the leader of {topic}/{partition} (node {leader}) is not among the brokers {_bootstrap.Address} named");
+        }
+    }
+
+    private ListOffsetsResponse.ListOffsetsPartitionResponse ListOffset(string topic, int partition, long timestamp)
+    {
+        var request = new ListOffsetsRequest
+        {
+            ReplicaId = -1, // a client, not a follower
+            IsolationLevel = 0, // read_uncommitted: the high watermark (the engine writes no transactions)
+            Topics = [new ListOffsetsRequest.ListOffsetsTopic { Name = topic, Partitions = [new ListOffsetsRequest.ListOffsetsPartition { PartitionIndex = partition, Timestamp = timestamp }] }],
+        };
+        var channel = Leader(topic, partition);
+        var response = Call(topic, partition, () => channel.Send<ListOffsetsRequest, ListOffsetsResponse>(request, ListOffsetsVersion));
+        var answer = response.Topics.Where(t => t.Name == topic).SelectMany(t => t.Partitions).SingleOrDefault(p => p.PartitionIndex == partition)
+            ?? throw new IOException($"{channel.Address} answered ListOffsets without {topic}/{partition}");
+        Check(answer.ErrorCode, null, topic, partition, "listing offsets of", channel);
+        return answer;
+    }
+
+    /// <summary>Runs a request to a partition's leader, forgetting the leader when its connection fails (it may have moved).</summary>
+    private TResponse Call<TResponse>(string topic, int partition, Func<TResponse> send)
+    {
+        try
+        {
+            return send();
+        }
+        catch (IOException)
+        {
+            _leaders.TryRemove((topic, partition), out _);
+            throw;
+        }
+    }
+
+    /// <summary>Throws the storage exception the embedded log would for a partition's error code (nothing for none).</summary>
+    private void Check(short code, string? message, string topic, int partition, string doing, BrokerChannel channel)
+    {
+        if (code == 0)
+        {
+            return;
+        }
+        if (code is (short)ErrorCode.UnknownTopicOrPartition or (short)ErrorCode.NotLeaderOrFollower or (short)ErrorCode.LeaderNotAvailable)
+        {
+            _leaders.TryRemove((topic, partition), out _); // ask Metadata again next time
+        }
+        string detail = $"{topic}/{partition} on {channel.Address}: {Name(code)}{(string.IsNullOrEmpty(message) ? "" : $" ({message})")}";
+        throw code switch
+        {
+            (short)ErrorCode.InvalidProducerEpoch or ProducerFenced => new InvalidProducerEpochException($"fenced {doing} {detail}"),
+            (short)ErrorCode.OutOfOrderSequenceNumber => new OutOfOrderSequenceException($"sequence gap {doing} {detail}"),
+            (short)ErrorCode.UnknownTopicOrPartition => new UnknownTopicException($"no such topic or partition {doing} {detail}"),
+            _ => new IOException($"failed {doing} {detail}"),
+        };
+    }
+
+    /// <summary>The protocol's name for an error code (the number for codes the broker does not define).</summary>
+    internal static string Name(short code) =>
+        Enum.IsDefined((ErrorCode)code) ? $"{(ErrorCode)code} ({code})" : code == ProducerFenced ? $"ProducerFenced ({code})" : $"error {code}";
+}
