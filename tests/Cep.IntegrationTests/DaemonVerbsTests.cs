@@ -87,14 +87,14 @@ public sealed class DaemonVerbsTests
         var stopped = await CepProcess.RunAsync(data.Path, "query", "stop", "copy", "--output", "json");
         Assert.Equal("stopped", JsonDocument.Parse(stopped.Stdout).RootElement.GetProperty("state").GetString());
         Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "topics", "delete", "clicks-copy")).ExitCode);
-        Assert.Equal("clicks\n", (await CepProcess.RunAsync(data.Path, "topics", "list")).Stdout);
+        Assert.Equal("clicks\ncopy-changelog\n", (await CepProcess.RunAsync(data.Path, "topics", "list")).Stdout); // the state changelog stays with the stopped query
 
         var (exitCode, output, log) = await daemon.StopAsync();
         Assert.True(exitCode == 0, log);
         // ToConsole: the daemon's standard output has the long clicks, and only those.
         Assert.Equal(["long click bob: checkout", "long click late: click"], output.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal));
         // Without the daemon, the same verbs work on the directory itself.
-        Assert.Equal("clicks\n", (await CepProcess.RunAsync(data.Path, "topics", "list")).Stdout);
+        Assert.Equal("clicks\ncopy-changelog\n", (await CepProcess.RunAsync(data.Path, "topics", "list")).Stdout); // the state changelog stays with the stopped query
         var unreachable = await CepProcess.RunAsync(data.Path, "topics", "list", "--server", daemon.Address);
         Assert.Equal(1, unreachable.ExitCode);
         Assert.StartsWith($"error: no daemon answers at {daemon.Address}", unreachable.Stderr);

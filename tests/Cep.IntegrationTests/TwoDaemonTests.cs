@@ -65,6 +65,39 @@ public sealed class TwoDaemonTests
         Assert.Contains("applied", log, StringComparison.Ordinal); // tasks restored from the changelog
     }
 
+    [Fact]
+    public async Task A_query_of_the_same_name_but_other_code_on_a_joining_daemon_gets_no_task_and_says_why()
+    {
+        using var data = new TempDirectory();
+        string first = data.Combine("first"), second = data.Combine("second");
+        Assert.Equal(0, (await CepProcess.RunAsync(first, "topics", "create", "events", "--partitions", "6")).ExitCode);
+        Directory.CreateDirectory(data.Combine("queries-first"));
+        Directory.CreateDirectory(data.Combine("queries-second"));
+        File.WriteAllText(data.Combine("queries-first", "counts.csx"), Script("out"));
+        File.WriteAllText(data.Combine("queries-second", "counts.csx"), Script("elsewhere"));
+        string[] common = ["--checkpoint-interval", "0.2", "--session-timeout", "4"];
+        using var a = await DaemonProcess.StartAsync(first, ["--queries", data.Combine("queries-first"), .. common]);
+        await DaemonProcess.Eventually(async () => (await StatusAsync(a, "counts")).Tasks == 6);
+
+        using var b = await DaemonProcess.StartAsync(second, ["--join", a.KafkaAddress, "--queries", data.Combine("queries-second"), .. common]);
+        string error = "";
+        await DaemonProcess.Eventually(async () =>
+        {
+            using var status = JsonDocument.Parse(await b.Http.GetStringAsync("/queries/counts"));
+            error = status.RootElement.GetProperty("error").GetString() ?? "";
+            return status.RootElement.GetProperty("state").GetString() == "failed";
+        });
+        Assert.Matches("query 'counts': this member runs version [0-9a-f]+ of it, but its group runs version [0-9a-f]+ .*deploy the same script everywhere, or give one another name", error);
+
+        // The first daemon's query never stopped and still has every task.
+        await ProduceAsync(data, first, chunk: 0);
+        await DaemonProcess.Eventually(async () => (await StatusAsync(a, "counts")).Lag == 0 && (await ReadAsync(a, "out")).Sum(p => p.Count) > 0);
+        Assert.Equal(6, (await StatusAsync(a, "counts")).Tasks);
+        var (exit, _, log) = await a.StopAsync();
+        Assert.True(exit == 0, log);
+        Assert.Contains("gets no task", log, StringComparison.Ordinal);
+    }
+
     /// <summary>20,000 events per chunk over 60 keys, 100 ms apart in event time, appended through the first daemon.</summary>
     private static async Task ProduceAsync(TempDirectory data, string dataDirectory, int chunk)
     {
@@ -84,7 +117,7 @@ public sealed class TwoDaemonTests
     {
         using var status = JsonDocument.Parse(await daemon.Http.GetStringAsync($"/queries/{query}"));
         var root = status.RootElement;
-        Assert.NotEqual("failed", root.GetProperty("state").GetString());
+        Assert.True(root.GetProperty("state").GetString() != "failed", root.GetProperty("error").GetString());
         var tasks = root.TryGetProperty("tasks", out var t) && t.ValueKind == JsonValueKind.Array ? t.EnumerateArray().Select(e => e.GetInt32()).ToList() : [];
         long? lag = root.TryGetProperty("lag", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetInt64() : null;
         return (tasks.Count, lag);

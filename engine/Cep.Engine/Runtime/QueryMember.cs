@@ -73,12 +73,14 @@ public sealed class QueryMember(QueryWorker worker, string groupId, IGroupMember
     private async Task<string> RebalanceAsync(string memberId, CancellationToken cancellationToken)
     {
         var running = worker.Running;
-        var join = await membership.JoinAsync(groupId, memberId, TaskAssignor.Encode(running), cancellationToken);
-        var assignments = join.IsLeader
-            ? TaskAssignor.Assign(worker.TaskCount, join.Members.Select(m => KeyValuePair.Create(m.Key, TaskAssignor.Decode(m.Value))).ToList())
-                .ToDictionary(a => a.Key, a => TaskAssignor.Encode(a.Value), StringComparer.Ordinal)
-            : new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        var mine = TaskAssignor.Decode(await membership.SyncAsync(groupId, join.MemberId, join.Generation, assignments, cancellationToken)).ToHashSet();
+        var join = await membership.JoinAsync(groupId, memberId, TaskAssignor.EncodeMember(running, worker.Version), cancellationToken);
+        var assignments = join.IsLeader ? Assign(join) : new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        byte[] assignment = await membership.SyncAsync(groupId, join.MemberId, join.Generation, assignments, cancellationToken);
+        if (TaskAssignor.Refusal(assignment) is { } refusal)
+        {
+            throw new QueryConflictException(refusal); // the query stops here; the group goes on with the version it runs
+        }
+        var mine = TaskAssignor.Decode(assignment).ToHashSet();
         Rebalances++;
         RuntimeMetrics.Rebalances.Add(1, new KeyValuePair<string, object?>("query", groupId));
         var lost = worker.Running.Where(t => !mine.Contains(t)).ToList();
@@ -100,5 +102,25 @@ public sealed class QueryMember(QueryWorker worker, string groupId, IGroupMember
             await Task.Delay(HeartbeatInterval, cancellationToken);
         }
         return join.MemberId;
+    }
+
+    /// <summary>
+    /// The leader's assignment: the group runs the leader's version of the query (it was there
+    /// first); a member running another version — the same name deployed from another script
+    /// on another daemon — gets no task but a refusal naming both, so no task runs two codes.
+    /// </summary>
+    private Dictionary<string, byte[]> Assign(GroupJoin join)
+    {
+        var members = join.Members.Select(m => (Id: m.Key, Metadata: TaskAssignor.DecodeMember(m.Value))).ToList();
+        var same = members.Where(m => m.Metadata.Version == worker.Version).Select(m => KeyValuePair.Create(m.Id, m.Metadata.Tasks)).ToList();
+        var assignments = TaskAssignor.Assign(worker.TaskCount, same).ToDictionary(a => a.Key, a => TaskAssignor.Encode(a.Value), StringComparer.Ordinal);
+        foreach (var (id, metadata) in members.Where(m => m.Metadata.Version != worker.Version))
+        {
+            logger.LogError("Query {Query}: member {Member} runs version {Theirs} of the query, the group runs {Ours}; it gets no task", groupId, id, metadata.Version, worker.Version);
+            assignments[id] = TaskAssignor.EncodeRefusal(
+                $"query '{groupId}': this member runs version {metadata.Version} of it, but its group runs version {worker.Version} (on member {join.MemberId}); " +
+                "two different scripts with one name cannot share a group: deploy the same script everywhere, or give one another name");
+        }
+        return assignments;
     }
 }

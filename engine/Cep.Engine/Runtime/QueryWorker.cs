@@ -1,5 +1,5 @@
-using Microsoft.Extensions.Logging;
 using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
 
 namespace Cep.Engine.Runtime;
 
@@ -36,6 +36,9 @@ public sealed class QueryWorker : IAsyncDisposable
         _options = options with { TaskCount = TaskCount };
         _inputCheck = new Timer(_ => CheckInputs(), null, options.InputCheckInterval, options.InputCheckInterval);
     }
+
+    /// <summary>The version of the query's code this worker runs (<see cref="QueryOptions.Version"/>; empty when none).</summary>
+    public string Version => _options.Version ?? "";
 
     /// <summary>How many tasks the query has (its inputs' partition count).</summary>
     public int TaskCount { get; }

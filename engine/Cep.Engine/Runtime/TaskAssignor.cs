@@ -9,7 +9,9 @@ namespace Cep.Engine.Runtime;
 /// with the fewest; a task above a member's share is revoked — assigned to nobody this round —
 /// so its owner releases it (checkpointing) and rejoins, and the next round hands it on. So only
 /// tasks that move ever stop, and a task never runs on two members at once. A member's
-/// metadata is the tasks it runs (int32 count, then the task numbers, big-endian). Stateless.
+/// metadata is the tasks it runs (int32 count, then the task numbers, big-endian), then the
+/// version of the query it runs (UTF-8, the rest of the bytes); an assignment is a task list
+/// the same way, or a refusal: count −1, then why (UTF-8). Stateless.
 /// </summary>
 public static class TaskAssignor
 {
@@ -49,6 +51,27 @@ public static class TaskAssignor
         }
         return result;
     }
+
+    /// <summary>A member's metadata: the tasks it runs and the version of the query it runs.</summary>
+    public static byte[] EncodeMember(IReadOnlyCollection<int> tasks, string version) =>
+        [.. Encode(tasks), .. System.Text.Encoding.UTF8.GetBytes(version)];
+
+    /// <summary>The tasks and version in a member's metadata; no tasks for malformed metadata.</summary>
+    public static (IReadOnlyList<int> Tasks, string Version) DecodeMember(byte[] bytes)
+    {
+        if (bytes.Length < 4 || BinaryPrimitives.ReadInt32BigEndian(bytes) is var count && (count < 0 || bytes.Length < 4 + 4 * count))
+        {
+            return ([], "");
+        }
+        return (Decode(bytes.AsSpan(0, 4 + 4 * count).ToArray()), System.Text.Encoding.UTF8.GetString(bytes.AsSpan(4 + 4 * count)));
+    }
+
+    /// <summary>An assignment that gives a member no task, saying why.</summary>
+    public static byte[] EncodeRefusal(string reason) => [0xFF, 0xFF, 0xFF, 0xFF, .. System.Text.Encoding.UTF8.GetBytes(reason)];
+
+    /// <summary>The reason in a refusal; null for any other assignment.</summary>
+    public static string? Refusal(byte[] assignment) =>
+        assignment.Length >= 4 && BinaryPrimitives.ReadInt32BigEndian(assignment) == -1 ? System.Text.Encoding.UTF8.GetString(assignment.AsSpan(4)) : null;
 
     public static byte[] Encode(IReadOnlyCollection<int> tasks)
     {
