@@ -8,7 +8,9 @@ namespace Cep.Engine.Runtime;
 /// (<see cref="TaskAssignor"/>); then it releases the tasks it lost (each checkpoints first),
 /// starts the ones it gained (each restores from its checkpoint), and heartbeats until the group
 /// rebalances. Tasks it keeps run on undisturbed through a rebalance. Having released tasks, it
-/// rejoins at once so they can start elsewhere. On stop it releases every task and leaves.
+/// rejoins at once so they can start elsewhere. Dropped by the group (its session expired), it
+/// releases every task before joining again, as they may run elsewhere. On stop it releases
+/// every task and leaves.
 /// Owned by one caller (<see cref="RunAsync"/> once).
 /// </summary>
 public sealed class QueryMember(QueryWorker worker, string groupId, IGroupMembership membership, ILogger logger)
@@ -44,7 +46,16 @@ public sealed class QueryMember(QueryWorker worker, string groupId, IGroupMember
                     logger.LogInformation("Query {Query}: rejoining its group ({Reason})", groupId, e.Message);
                     if (e.ResetMemberId)
                     {
+                        // The group dropped this member (its session expired): its tasks may run
+                        // elsewhere already. Release them all (each checkpoints; one fenced by
+                        // its new owner just stops) and join as a new member.
                         memberId = "";
+                        var lost = worker.Running.ToList();
+                        await Task.WhenAll(lost.Select(worker.ReleaseAsync));
+                        if (lost.Count > 0)
+                        {
+                            logger.LogWarning("Query {Query}: the group dropped this member; released tasks [{Tasks}]", groupId, string.Join(", ", lost));
+                        }
                     }
                     await Task.Delay(RejoinBackoff, stop.Token); // an unreachable coordinator is not asked in a tight loop
                 }
