@@ -14,6 +14,7 @@ IScenario[] scenarios =
     new Cep.Benchmarks.Query.ScriptCompileScenario(), new Cep.Benchmarks.Query.EndToEndLatencyScenario(),
     new Cep.Benchmarks.Nexmark.ScaleScenario(),
     new Cep.Benchmarks.Broker.KafkaProduceScenario(), new Cep.Benchmarks.Broker.KafkaConsumeScenario(), new Cep.Benchmarks.Broker.RebalanceScenario(),
+    new Cep.Benchmarks.Query.FailoverScenario(),
 ];
 
 bool quick = args.Contains("--quick");
