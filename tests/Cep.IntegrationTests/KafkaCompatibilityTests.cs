@@ -138,6 +138,98 @@ public sealed class KafkaCompatibilityTests
         Assert.Contains("with --bootstrap-servers produce to the cluster instead", refused.Stderr);
     }
 
+    [Fact]
+    public async Task Two_cep_runs_on_a_cluster_share_the_query_as_one_consumer_group()
+    {
+        using var data = new TempDirectory();
+        using var daemon = await DaemonProcess.StartAsync(data.Path);
+        Assert.Equal(0, (await CepProcess.RunAsync(data.Path, "topics", "create", "words", "--partitions", "2")).ExitCode);
+        string script = data.Combine("shout.csx");
+        await File.WriteAllTextAsync(script, "Topic(\"words\", Serde.Utf8String).Select(w => w.ToUpperInvariant() + \"!\").To(\"shouts\", Serde.Utf8String);\n");
+        using var first = new TempDirectory();
+        using var second = new TempDirectory();
+        using var runA = StartRun(first.Path, script, daemon.KafkaAddress);
+        await runA.WaitForAsync(@"runs tasks \[0, 1\]");
+        using var runB = StartRun(second.Path, script, daemon.KafkaAddress);
+        await runB.WaitForAsync(@"runs tasks \[[01]\] \(started \[[01]\]");
+        await runA.WaitForAsync(@"runs tasks \[[01]\] \(started \[\], released \[[01]\]\)");
+
+        Assert.Equal(0, (await CepProcess.RunWithInputAsync(data.Path, "alpha\nbeta\ngamma\ndelta\n", "produce", "words")).ExitCode);
+        await DaemonProcess.Eventually(async () => (await CepProcess.RunAsync(data.Path, "consume", "shouts")).Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length == 4);
+        Assert.Equal(130, await runA.StopAsync()); // stopped by a signal (each task checkpointed, then it left the group)
+        Assert.Equal(130, await runB.StopAsync());
+        var consumed = await CepProcess.RunAsync(data.Path, "consume", "shouts");
+        Assert.Equal(["ALPHA!", "BETA!", "DELTA!", "GAMMA!"], consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+    }
+
+    private static RunProcess StartRun(string data, string script, string servers) =>
+        new(System.Diagnostics.Process.Start(CepProcess.StartInfo(data, "run", script, "--bootstrap-servers", servers, "--quiet", "--checkpoint-interval", "0.2"))!);
+
+    /// <summary>A <c>cep run</c> in the background, its log collected line by line.</summary>
+    private sealed class RunProcess : IDisposable
+    {
+        private readonly System.Diagnostics.Process _process;
+        private readonly System.Text.StringBuilder _log = new();
+        private readonly Task _reading;
+
+        public RunProcess(System.Diagnostics.Process process)
+        {
+            _process = process;
+            _reading = Task.Run(async () =>
+            {
+                while (await process.StandardError.ReadLineAsync() is { } line)
+                {
+                    lock (_log)
+                    {
+                        _log.AppendLine(line);
+                    }
+                }
+            });
+        }
+
+        public string Log
+        {
+            get
+            {
+                lock (_log)
+                {
+                    return _log.ToString();
+                }
+            }
+        }
+
+        public async Task WaitForAsync(string pattern)
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(60);
+            while (!System.Text.RegularExpressions.Regex.IsMatch(Log, pattern))
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"no /{pattern}/ within 60 s in:\n{Log}");
+                await Task.Delay(50);
+            }
+        }
+
+        /// <summary>SIGTERM; the exit code.</summary>
+        public async Task<int> StopAsync()
+        {
+            using (var term = System.Diagnostics.Process.Start("kill", ["-TERM", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+            {
+                await term.WaitForExitAsync();
+            }
+            await _process.WaitForExitAsync();
+            await _reading;
+            return _process.ExitCode;
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            _process.Dispose();
+        }
+    }
+
     private static List<ConsumeResult<string, string>> ConsumeAll(string brokers, string topic, int count)
     {
         var config = new ConsumerConfig { BootstrapServers = brokers, GroupId = $"reader-{topic}", AutoOffsetReset = AutoOffsetReset.Earliest };

@@ -43,7 +43,7 @@ internal static class QueryHost
             await run(script, logging);
             return 0;
         }
-        catch (Exception e) when (e is QueryFailedException or IncompatibleStateException or NotSupportedException or InvalidOperationException or UnknownTopicException or FormatException)
+        catch (Exception e) when (e is QueryFailedException or QueryConflictException or IncompatibleStateException or NotSupportedException or InvalidOperationException or UnknownTopicException or FormatException)
         {
             await Console.Error.WriteLineAsync($"error: {e.Message}");
             return 1;

@@ -1,7 +1,9 @@
 using System.CommandLine;
+using Cep.Connectors.Kafka;
 using Cep.Engine.Runtime;
 using Cep.Query;
 using Cep.Storage.Topics;
+using Microsoft.Extensions.Logging;
 
 namespace Cep.Cli.Commands;
 
@@ -17,7 +19,10 @@ namespace Cep.Cli.Commands;
 /// appends each line of FILE to TOPIC (created with one partition if missing), the quickest
 /// way to try a query on sample data. Output topics that do not exist are created. With
 /// <c>--bootstrap-servers</c> the query reads and writes a Kafka cluster through the Kafka
-/// protocol instead (state and checkpoints stay local; delivery is at least once there).
+/// protocol instead (<see cref="Cep.Connectors.Kafka.ProtocolTopicLog"/>: its outputs still
+/// exactly once) and, unless it exits when caught up, runs as the consumer group named after
+/// the query there: every <c>cep run</c> (or daemon) of the same query on that cluster shares
+/// its tasks, whose state moves between them through the query's changelog topic.
 /// </summary>
 internal static class RunCommand
 {
@@ -29,7 +34,7 @@ internal static class RunCommand
         var interval = new Option<double>("--checkpoint-interval") { Description = "Seconds between checkpoints (default: $CEP_CHECKPOINT_INTERVAL, cep.json, else 10)", DefaultValueFactory = CliContext.Configured("checkpoint-interval", 10.0) };
         var inputs = new Option<string[]>("--input") { Description = "TOPIC=FILE: append each line of FILE to TOPIC first (repeatable)", AllowMultipleArgumentsPerToken = false };
         var quiet = new Option<bool>("--quiet") { Description = "Do not print the records the query writes" };
-        var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "Run against a Kafka cluster (Cep's broker or Apache Kafka) at HOST:PORT instead of the data directory's log (state stays under --state)" };
+        var bootstrap = new Option<string?>("--bootstrap-servers") { Description = "Run against a Kafka cluster (Cep's broker or Apache Kafka) at HOST:PORT instead of the data directory's log, as the query's consumer group there (shared with every other run of it)" };
         var command = new Command("run", "Run a query script until stopped (or until caught up)")
         {
             file, QueryHost.NameOption, state, exit, interval, inputs, quiet, QueryHost.SetOption, QueryHost.WorkersOption, bootstrap,
@@ -43,6 +48,10 @@ internal static class RunCommand
                 {
                     result.AddError($"--input {input}: expected TOPIC=FILE");
                 }
+            }
+            if (result.GetValue(bootstrap) is { } servers && DaemonCommand.HostPort(servers) is null)
+            {
+                result.AddError($"--bootstrap-servers {servers}: expected HOST:PORT");
             }
             if (result.GetValue(bootstrap) is not null && (result.GetValue(inputs) ?? []).Length > 0)
             {
@@ -70,19 +79,35 @@ internal static class RunCommand
                 CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
                 LoggerFactory = logging,
             };
+            string? servers = parse.GetValue(bootstrap);
+            string client = $"cep-run-{Environment.ProcessId}";
+            using var kafka = servers is null ? null : new ProtocolTopicLog(servers, client);
+            bool inGroup = kafka is not null && !options.StopAtEnd;
+            options = options with { Changelog = inGroup };
             if (start.Text(parse) is { } from)
             {
                 options = StartPosition.Parse(from).StartOver(name, options);
+                if (inGroup)
+                {
+                    await QueryRunner.ResetChangelogAsync(kafka!, name);
+                }
             }
             foreach (string input in parse.GetValue(inputs) ?? [])
             {
                 await AppendLinesAsync(store, input[..input.IndexOf('=')], input[(input.IndexOf('=') + 1)..]);
             }
             using var cts = CliContext.CancelOnSignal(ct);
-            using var kafka = parse.GetValue(bootstrap) is { } servers ? new Cep.Connectors.Kafka.KafkaTopicLog(servers) : null;
             ITopicLog source = kafka is null ? QueryHost.Log(store) : kafka;
             ITopicLog log = parse.GetValue(quiet) ? source : new PrintingTopicLog(source, Console.Out);
-            await QueryRunner.RunAsync(name, script.Define, log, options, cts.Token);
+            if (!inGroup)
+            {
+                await QueryRunner.RunAsync(name, script.Define, log, options, cts.Token);
+                return;
+            }
+            var (host, port) = DaemonCommand.HostPort(servers!)!.Value;
+            await using var membership = new ProtocolMembership(host, port, client);
+            var member = new QueryMember(new QueryWorker(name, script.Define, log, options), name, membership, logging.CreateLogger("Cep.Run"));
+            await member.RunAsync(cts.Token);
         })));
         return command;
     }
