@@ -33,10 +33,11 @@ internal static class DaemonCommand
         var interval = new Option<double>("--checkpoint-interval") { Description = "Seconds between checkpoints (default: $CEP_CHECKPOINT_INTERVAL, cep.json, else 10)", DefaultValueFactory = CliContext.Configured("checkpoint-interval", 10.0) };
         var join = new Option<string?>("--join") { Description = "Join the daemon whose Kafka listener is HOST:PORT: run this daemon's queries on its log, in the same consumer groups, sharing their tasks; it serves no Kafka clients itself (default: $CEP_JOIN, cep.json)", DefaultValueFactory = CliContext.Configured<string?>("join", null) };
         var changelog = new Option<bool>("--changelog") { Description = "Write each task's state changes to its query's changelog topic, so a task moves between daemons with its state (default: $CEP_CHANGELOG, cep.json, else true)", DefaultValueFactory = CliContext.Configured("changelog", true) };
+        var standbys = new Option<int>("--standby-replicas") { Description = "How many other daemons keep a warm copy of each task's state, following its changelog, so a moving task restores quickly (default: $CEP_STANDBY_REPLICAS, cep.json, else 0)", DefaultValueFactory = CliContext.Configured("standby-replicas", 0) };
         var session = new Option<double>("--session-timeout") { Description = "Seconds without a heartbeat after which the group gives a daemon's tasks to the others (default: $CEP_SESSION_TIMEOUT, cep.json, else 30)", DefaultValueFactory = CliContext.Configured("session-timeout", 30.0) };
         var print = new Option<bool>("--print") { Description = "Print every record the queries write (topic TAB [key TAB] value)" };
         var exit = new Option<bool>("--exit-when-caught-up") { Description = "Run the queries to the end their inputs have at start, then stop (demos, tests)" };
-        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, join, changelog, session, maxConnections, maxRequest, interval, QueryHost.WorkersOption, print, exit };
+        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, join, changelog, standbys, session, maxConnections, maxRequest, interval, QueryHost.WorkersOption, print, exit };
         command.Validators.Add(result =>
         {
             if (result.GetValue(kafka) is { } address && address != "off" && !IPEndPoint.TryParse(address, out _))
@@ -46,6 +47,14 @@ internal static class DaemonCommand
             if (result.GetValue(join) is not null && result.GetResult(kafka) is { Implicit: false } && result.GetValue(kafka) != "off")
             {
                 result.AddError("--join with --kafka: a daemon that joins another serves no Kafka clients (its log is the other daemon's); connect clients to that one");
+            }
+            if (result.GetValue(standbys) is < 0 or > 10)
+            {
+                result.AddError($"--standby-replicas {result.GetValue(standbys)}: expected 0 to 10");
+            }
+            if (result.GetValue(standbys) > 0 && !result.GetValue(changelog))
+            {
+                result.AddError("--standby-replicas needs the changelog (standbys follow it): drop --changelog false");
             }
             if (result.GetValue(join) is { } joined && HostPort(joined) is null)
             {
@@ -67,6 +76,7 @@ internal static class DaemonCommand
                 CheckpointInterval = TimeSpan.FromSeconds(parse.GetValue(interval)),
                 CreateMissingOutputs = true,
                 Changelog = parse.GetValue(changelog),
+                StandbyReplicas = parse.GetValue(standbys),
                 LoggerFactory = logging,
             };
             string? joined = parse.GetValue(join);

@@ -86,13 +86,34 @@ internal sealed class Changelog(ITopicLog log, string queryName, int partition, 
             state.Clear();
             from = 0;
         }
-        var (applied, unfinished) = await ReplayAsync(state, from, fence);
+        var (applied, unfinished, _) = await ReplayAsync(state, from, fence, markUnfinished: true);
         if (applied > 0 || unfinished > 0)
         {
             logger.LogInformation(
                 "Query {Query} task {Task}: applied {Applied} changes from {Topic} [{From}, {Fence}); {Unfinished} from an unfinished checkpoint will be restated",
                 queryName, partition, applied, _topic, from, fence, unfinished);
         }
+    }
+
+    /// <summary>
+    /// A standby's catch-up: applies to <paramref name="state"/> (not the owner's; never
+    /// appends) every checkpoint the changelog completed since the state's position, and stages
+    /// the new position; returns how many changes it applied.
+    /// </summary>
+    public async Task<int> CatchUpAsync(TaskStateDb state)
+    {
+        long from = ReadPosition(state);
+        long end = log.EndOffset(_topic, partition);
+        if (end <= from)
+        {
+            return 0;
+        }
+        var (applied, _, through) = await ReplayAsync(state, from, end, markUnfinished: false);
+        if (through > from)
+        {
+            WritePosition(state, through);
+        }
+        return applied;
     }
 
     /// <summary>Appends the changes of a checkpoint and its marker; stages the position after the marker into <paramref name="state"/>.</summary>
@@ -114,9 +135,7 @@ internal sealed class Changelog(ITopicLog log, string queryName, int partition, 
         StartBatchIfEmpty();
         _builder.Add(timestamp, CheckpointMarker, Array.Empty<byte>()); // not null: a tombstone would let compaction drop the last marker
         await FlushAsync();
-        var position = new byte[8];
-        BinaryPrimitives.WriteInt64LittleEndian(position, log.EndOffset(_topic, partition));
-        state.PutUntracked(TaskState.TaskStore, PositionKey, position);
+        WritePosition(state, log.EndOffset(_topic, partition));
     }
 
     /// <summary>Appends the fence marker under a new epoch; returns its offset (everything before it was written by earlier owners).</summary>
@@ -131,11 +150,17 @@ internal sealed class Changelog(ITopicLog log, string queryName, int partition, 
         return log.EndOffset(_topic, partition) - 1;
     }
 
-    private async Task<(int Applied, int Unfinished)> ReplayAsync(TaskStateDb state, long from, long to)
+    /// <summary>
+    /// Applies the complete checkpoints in [<paramref name="from"/>, <paramref name="to"/>);
+    /// returns how many changes that was, how many came after the last marker (marked changed
+    /// when <paramref name="markUnfinished"/>), and the offset after the last marker applied.
+    /// </summary>
+    private async Task<(int Applied, int Unfinished, long Through)> ReplayAsync(TaskStateDb state, long from, long to, bool markUnfinished)
     {
         var cursor = log.OpenCursor(_topic, partition, from);
         var pending = new List<StateChange>();
         int applied = 0;
+        long through = from;
         try
         {
             while (cursor.Position < to)
@@ -152,6 +177,7 @@ internal sealed class Changelog(ITopicLog log, string queryName, int partition, 
                         state.Load(pending);
                         applied += pending.Count;
                         pending.Clear();
+                        through = record.Offset + 1;
                     }
                     else if (key.SequenceEqual(ResetMarker))
                     {
@@ -173,14 +199,11 @@ internal sealed class Changelog(ITopicLog log, string queryName, int partition, 
         {
             (cursor as IDisposable)?.Dispose();
         }
-        foreach (var change in pending)
+        foreach (var change in pending.Where(c => markUnfinished && state.Stores.Contains(c.Store)))
         {
-            if (state.Stores.Contains(change.Store))
-            {
-                state.MarkChanged(change.Store, change.Key);
-            }
+            state.MarkChanged(change.Store, change.Key);
         }
-        return (applied, pending.Count);
+        return (applied, pending.Count, through);
     }
 
     private void StartBatchIfEmpty()
@@ -213,6 +236,13 @@ internal sealed class Changelog(ITopicLog log, string queryName, int partition, 
             _builder.Reset();
         }
         _nextSequence += count;
+    }
+
+    private static void WritePosition(TaskStateDb state, long position)
+    {
+        var bytes = new byte[8];
+        BinaryPrimitives.WriteInt64LittleEndian(bytes, position);
+        state.PutUntracked(TaskState.TaskStore, PositionKey, bytes);
     }
 
     private static long ReadPosition(TaskStateDb state) =>

@@ -84,26 +84,34 @@ public sealed class QueryMember(QueryWorker worker, string groupId, IGroupMember
     private async Task<string> RebalanceAsync(string memberId, CancellationToken cancellationToken)
     {
         var running = worker.Running;
-        var join = await membership.JoinAsync(groupId, memberId, TaskAssignor.EncodeMember(running, worker.Version), cancellationToken);
+        var join = await membership.JoinAsync(groupId, memberId, TaskAssignor.EncodeMember(running, worker.Standbys, worker.Version), cancellationToken);
         var assignments = join.IsLeader ? Assign(join) : new Dictionary<string, byte[]>(StringComparer.Ordinal);
         byte[] assignment = await membership.SyncAsync(groupId, join.MemberId, join.Generation, assignments, cancellationToken);
         if (TaskAssignor.Refusal(assignment) is { } refusal)
         {
             throw new QueryConflictException(refusal); // the query stops here; the group goes on with the version it runs
         }
-        var mine = TaskAssignor.Decode(assignment).ToHashSet();
+        var (tasks, standbys) = TaskAssignor.DecodeAssignment(assignment);
+        var mine = tasks.ToHashSet();
         Rebalances++;
         RuntimeMetrics.Rebalances.Add(1, new KeyValuePair<string, object?>("query", groupId));
         var lost = worker.Running.Where(t => !mine.Contains(t)).ToList();
         var gained = mine.Where(t => !worker.Running.Contains(t)).Order().ToList();
+        // Order matters: a task and its standby share the state directory, so what closes it
+        // (a released task, a dropped standby) goes before what opens it.
         await Task.WhenAll(lost.Select(worker.ReleaseAsync));
+        await Task.WhenAll(worker.Standbys.Where(t => !standbys.Contains(t)).Select(worker.StopStandbyAsync));
         foreach (int task in gained)
         {
             _ = worker.Start(task);
         }
+        foreach (int task in standbys)
+        {
+            worker.StartStandby(task);
+        }
         logger.LogInformation(
-            "Query {Query}: generation {Generation}, member {Member} runs tasks [{Tasks}] (started [{Gained}], released [{Lost}])",
-            groupId, join.Generation, join.MemberId, string.Join(", ", mine.Order()), string.Join(", ", gained), string.Join(", ", lost));
+            "Query {Query}: generation {Generation}, member {Member} runs tasks [{Tasks}] (started [{Gained}], released [{Lost}]), standbys [{Standbys}]",
+            groupId, join.Generation, join.MemberId, string.Join(", ", mine.Order()), string.Join(", ", gained), string.Join(", ", lost), string.Join(", ", standbys.Order()));
         if (lost.Count > 0)
         {
             return join.MemberId; // rejoin now: what this member released can start elsewhere
@@ -123,8 +131,10 @@ public sealed class QueryMember(QueryWorker worker, string groupId, IGroupMember
     private Dictionary<string, byte[]> Assign(GroupJoin join)
     {
         var members = join.Members.Select(m => (Id: m.Key, Metadata: TaskAssignor.DecodeMember(m.Value))).ToList();
-        var same = members.Where(m => m.Metadata.Version == worker.Version).Select(m => KeyValuePair.Create(m.Id, m.Metadata.Tasks)).ToList();
-        var assignments = TaskAssignor.Assign(worker.TaskCount, same).ToDictionary(a => a.Key, a => TaskAssignor.Encode(a.Value), StringComparer.Ordinal);
+        var same = members.Where(m => m.Metadata.Version == worker.Version).ToList();
+        var active = TaskAssignor.Assign(worker.TaskCount, same.Select(m => KeyValuePair.Create(m.Id, m.Metadata.Tasks)).ToList());
+        var standbys = TaskAssignor.AssignStandbys(worker.TaskCount, worker.StandbyReplicas, active, same.ToDictionary(m => m.Id, m => m.Metadata.Standbys, StringComparer.Ordinal));
+        var assignments = active.ToDictionary(a => a.Key, a => TaskAssignor.EncodeAssignment(a.Value, standbys[a.Key]), StringComparer.Ordinal);
         foreach (var (id, metadata) in members.Where(m => m.Metadata.Version != worker.Version))
         {
             logger.LogError("Query {Query}: member {Member} runs version {Theirs} of the query, the group runs {Ours}; it gets no task", groupId, id, metadata.Version, worker.Version);

@@ -50,6 +50,13 @@ public sealed record QueryOptions
     /// </summary>
     public bool Changelog { get; init; }
 
+    /// <summary>
+    /// How many other members of the query's group keep a standby replica of each task's state
+    /// (a warm copy following the changelog), so a task that moves restores from a recent local
+    /// checkpoint instead of the whole changelog. Needs <see cref="Changelog"/>; 0: none.
+    /// </summary>
+    public int StandbyReplicas { get; init; }
+
     /// <summary>How many tasks the query runs (its changelog's partition count); set by the runtime.</summary>
     internal int TaskCount { get; init; } = 1;
 

@@ -21,6 +21,7 @@ public sealed class QueryWorker : IAsyncDisposable
     private readonly QueryOptions _options;
     private readonly ConcurrentDictionary<int, RunningTask> _running = new();
     private readonly ConcurrentDictionary<int, int> _starts = new();
+    private readonly ConcurrentDictionary<int, RunningTask> _standbys = new();
     private readonly TaskCompletionSource<Exception> _failed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly IReadOnlyList<string> _inputTopics;
     private readonly Timer _inputCheck;
@@ -46,6 +47,12 @@ public sealed class QueryWorker : IAsyncDisposable
     /// <summary>The tasks running here now.</summary>
     public IReadOnlyCollection<int> Running => _running.Keys.Order().ToList();
 
+    /// <summary>How many standby replicas of each task the group should keep (<see cref="QueryOptions.StandbyReplicas"/>; 0 without a changelog).</summary>
+    public int StandbyReplicas => _options.Changelog && _options.StateDirectory is not null ? _options.StandbyReplicas : 0;
+
+    /// <summary>The tasks this worker keeps standby replicas of.</summary>
+    public IReadOnlyCollection<int> Standbys => _standbys.Keys.Order().ToList();
+
     /// <summary>Completes with the first task failure (never on a release or a stop).</summary>
     public Task<Exception> Failed => _failed.Task;
 
@@ -61,6 +68,10 @@ public sealed class QueryWorker : IAsyncDisposable
     {
         ArgumentOutOfRangeException.ThrowIfNegative(task);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(task, TaskCount);
+        if (_standbys.ContainsKey(task))
+        {
+            throw new InvalidOperationException($"query '{_queryName}': task {task} has a standby here; stop it before starting the task");
+        }
         var stop = new CancellationTokenSource();
         var body = new Task<Task>(() => RunAsync(task, stop.Token), CancellationToken.None, TaskCreationOptions.DenyChildAttach);
         var running = new RunningTask(stop, body.Unwrap());
@@ -84,11 +95,45 @@ public sealed class QueryWorker : IAsyncDisposable
         }
     }
 
-    /// <summary>Releases every task (each checkpoints).</summary>
+    /// <summary>
+    /// Starts keeping a standby replica of <paramref name="task"/> (<see cref="StandbyTask"/>;
+    /// needs a state directory and the changelog); nothing when it keeps one already. The task
+    /// must not run here meanwhile: both would open the same state.
+    /// </summary>
+    public void StartStandby(int task)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(task);
+        ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(task, TaskCount);
+        if (_running.ContainsKey(task))
+        {
+            throw new InvalidOperationException($"query '{_queryName}': task {task} runs here; it cannot also be a standby here");
+        }
+        var stop = new CancellationTokenSource();
+        var body = new Task<Task>(() => RunStandbyAsync(task, stop.Token), CancellationToken.None, TaskCreationOptions.DenyChildAttach);
+        if (!_standbys.TryAdd(task, new RunningTask(stop, body.Unwrap())))
+        {
+            stop.Dispose();
+            return;
+        }
+        body.Start(TaskScheduler.Default);
+    }
+
+    /// <summary>Stops keeping the standby of <paramref name="task"/> (its last catch-up is checkpointed) and waits until it has closed the state.</summary>
+    public async Task StopStandbyAsync(int task)
+    {
+        if (_standbys.TryRemove(task, out var standby))
+        {
+            await standby.Stop.CancelAsync().ConfigureAwait(false);
+            await standby.Run.ConfigureAwait(false);
+            standby.Stop.Dispose();
+        }
+    }
+
+    /// <summary>Releases every task (each checkpoints) and stops every standby.</summary>
     public async ValueTask DisposeAsync()
     {
         await _inputCheck.DisposeAsync().ConfigureAwait(false);
-        await Task.WhenAll(_running.Keys.ToList().Select(ReleaseAsync)).ConfigureAwait(false);
+        await Task.WhenAll(_running.Keys.ToList().Select(ReleaseAsync).Concat(_standbys.Keys.ToList().Select(StopStandbyAsync))).ConfigureAwait(false);
     }
 
     /// <summary>
@@ -145,6 +190,21 @@ public sealed class QueryWorker : IAsyncDisposable
             {
                 ended.Stop.Dispose();
             }
+        }
+    }
+
+    private async Task RunStandbyAsync(int task, CancellationToken stop)
+    {
+        var logger = _options.LoggerFactory.CreateLogger<StandbyTask>();
+        try
+        {
+            var context = await Task.Run(() => QueryRunner.Build(_queryName, task, _definition, _log, _options), CancellationToken.None);
+            await new StandbyTask(context, logger).RunAsync(stop);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            // A standby is an optimisation: losing it costs a longer restore, never the query.
+            logger.LogWarning("Query {Query}: the standby of task {Task} stopped: {Message}", _queryName, task, e.Message);
         }
     }
 

@@ -8,9 +8,11 @@ namespace Cep.Engine.Runtime;
 /// members; the members running the most get the one-larger shares); a task nobody runs goes to the member
 /// with the fewest; a task above a member's share is revoked — assigned to nobody this round —
 /// so its owner releases it (checkpointing) and rejoins, and the next round hands it on. So only
-/// tasks that move ever stop, and a task never runs on two members at once. A member's
-/// metadata is the tasks it runs (int32 count, then the task numbers, big-endian), then the
-/// version of the query it runs (UTF-8, the rest of the bytes); an assignment is a task list
+/// tasks that move ever stop, and a task never runs on two members at once. Standby replicas
+/// go to members that do not run the task, those that hold one already first, then the least
+/// loaded. A member's metadata is the tasks it runs and those it keeps standbys of (each an
+/// int32 count, then the task numbers, big-endian), then the version of the query it runs
+/// (UTF-8, the rest of the bytes); an assignment is the tasks to run and the standbys to keep
 /// the same way, or a refusal: count −1, then why (UTF-8). Stateless.
 /// </summary>
 public static class TaskAssignor
@@ -52,19 +54,47 @@ public static class TaskAssignor
         return result;
     }
 
-    /// <summary>A member's metadata: the tasks it runs and the version of the query it runs.</summary>
-    public static byte[] EncodeMember(IReadOnlyCollection<int> tasks, string version) =>
-        [.. Encode(tasks), .. System.Text.Encoding.UTF8.GetBytes(version)];
-
-    /// <summary>The tasks and version in a member's metadata; no tasks for malformed metadata.</summary>
-    public static (IReadOnlyList<int> Tasks, string Version) DecodeMember(byte[] bytes)
+    /// <summary>Standby assignments: for each task, <paramref name="replicas"/> members (at most all but its owner) that do not run it.</summary>
+    public static Dictionary<string, List<int>> AssignStandbys(int taskCount, int replicas, IReadOnlyDictionary<string, List<int>> active, IReadOnlyDictionary<string, IReadOnlyList<int>> standbys)
     {
-        if (bytes.Length < 4 || BinaryPrimitives.ReadInt32BigEndian(bytes) is var count && (count < 0 || bytes.Length < 4 + 4 * count))
+        var result = active.Keys.ToDictionary(m => m, _ => new List<int>(), StringComparer.Ordinal);
+        for (int task = 0; task < taskCount && replicas > 0; task++)
         {
-            return ([], "");
+            int t = task;
+            var chosen = active.Keys
+                .Where(m => !active[m].Contains(t))
+                .OrderBy(m => standbys.TryGetValue(m, out var held) && held.Contains(t) ? 0 : 1)
+                .ThenBy(m => active[m].Count + result[m].Count)
+                .ThenBy(m => m, StringComparer.Ordinal)
+                .Take(replicas);
+            foreach (string member in chosen)
+            {
+                result[member].Add(t);
+            }
         }
-        return (Decode(bytes.AsSpan(0, 4 + 4 * count).ToArray()), System.Text.Encoding.UTF8.GetString(bytes.AsSpan(4 + 4 * count)));
+        return result;
     }
+
+    /// <summary>A member's metadata: the tasks it runs, those it keeps standbys of, and the version of the query it runs.</summary>
+    public static byte[] EncodeMember(IReadOnlyCollection<int> tasks, IReadOnlyCollection<int> standbys, string version) =>
+        [.. Encode(tasks), .. Encode(standbys), .. System.Text.Encoding.UTF8.GetBytes(version)];
+
+    /// <summary>The tasks, standbys and version in a member's metadata; none for malformed metadata.</summary>
+    public static (IReadOnlyList<int> Tasks, IReadOnlyList<int> Standbys, string Version) DecodeMember(byte[] bytes)
+    {
+        if (ReadList(bytes, 0) is not { } tasks || ReadList(bytes, 4 + 4 * tasks.Count) is not { } standbys)
+        {
+            return ([], [], "");
+        }
+        return (tasks, standbys, System.Text.Encoding.UTF8.GetString(bytes.AsSpan(8 + 4 * (tasks.Count + standbys.Count))));
+    }
+
+    /// <summary>An assignment: the tasks to run and the standbys to keep.</summary>
+    public static byte[] EncodeAssignment(IReadOnlyCollection<int> tasks, IReadOnlyCollection<int> standbys) => [.. Encode(tasks), .. Encode(standbys)];
+
+    /// <summary>The tasks and standbys of an assignment; none for a refusal or malformed bytes.</summary>
+    public static (IReadOnlyList<int> Tasks, IReadOnlyList<int> Standbys) DecodeAssignment(byte[] bytes) =>
+        ReadList(bytes, 0) is { } tasks && ReadList(bytes, 4 + 4 * tasks.Count) is { } standbys ? (tasks, standbys) : ([], []);
 
     /// <summary>An assignment that gives a member no task, saying why.</summary>
     public static byte[] EncodeRefusal(string reason) => [0xFF, 0xFF, 0xFF, 0xFF, .. System.Text.Encoding.UTF8.GetBytes(reason)];
@@ -86,18 +116,22 @@ public static class TaskAssignor
         return bytes;
     }
 
-    /// <summary>The tasks in <paramref name="bytes"/>; none for empty or malformed metadata.</summary>
-    public static IReadOnlyList<int> Decode(byte[] bytes)
+    /// <summary>The list at <paramref name="at"/>: an int32 count and that many int32s; null when the bytes do not hold one.</summary>
+    private static List<int>? ReadList(byte[] bytes, int at)
     {
-        if (bytes.Length < 4)
+        if (bytes.Length < at + 4)
         {
-            return [];
+            return null;
         }
-        int count = BinaryPrimitives.ReadInt32BigEndian(bytes);
-        if (count < 0 || bytes.Length != 4 + 4 * count)
+        int count = BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(at));
+        if (count < 0 || bytes.Length < at + 4 + 4L * count)
         {
-            return [];
+            return null;
         }
-        return Enumerable.Range(0, count).Select(i => BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(4 + 4 * i))).ToList();
+        return Enumerable.Range(0, count).Select(i => BinaryPrimitives.ReadInt32BigEndian(bytes.AsSpan(at + 4 + 4 * i))).ToList();
     }
+
+    /// <summary>The tasks in <paramref name="bytes"/>; none for empty or malformed metadata.</summary>
+    public static IReadOnlyList<int> Decode(byte[] bytes) =>
+        ReadList(bytes, 0) is { } tasks && bytes.Length == 4 + 4 * tasks.Count ? tasks : [];
 }

@@ -45,12 +45,18 @@ internal sealed class TaskState(string queryName, int partition, string director
 
     public void Register(ICheckpointed participant) => _participants.Add(participant);
 
+    /// <summary>The changelog the state is written to, if any.</summary>
+    public Changelog? Changelog => changelog;
+
+    /// <summary>Opens the task's state for a standby (a warm copy that follows the changelog; the task runs elsewhere): its stores, no change tracking, nothing restored into the participants.</summary>
+    public TaskStateDb OpenStandby() => TaskStateDb.Open(directory, StoreNames(), keepCheckpoints);
+
     /// <summary>Opens the task's state and restores every participant from the newest whole checkpoint (of the changelog, with one), if there is one.</summary>
     public async Task RestoreAsync()
     {
         var started = Stopwatch.GetTimestamp();
         bool ranBefore = System.IO.Directory.Exists(directory);
-        _db = TaskStateDb.Open(directory, _participants.Select(p => p.StoreName).Append(TaskStore).Distinct(), keepCheckpoints, trackChanges: changelog is not null);
+        _db = TaskStateDb.Open(directory, StoreNames(), keepCheckpoints, trackChanges: changelog is not null);
         foreach (string skipped in _db.SkippedCheckpoints)
         {
             logger.LogWarning("Query {Query} task {Task}: skipped {Checkpoint}; restoring an earlier one", queryName, partition, skipped);
@@ -122,6 +128,8 @@ internal sealed class TaskState(string queryName, int partition, string director
     }
 
     public void Dispose() => _db?.Dispose();
+
+    private IEnumerable<string> StoreNames() => _participants.Select(p => p.StoreName).Append(TaskStore).Distinct();
 
     private string Signature() => string.Join('\n', _participants.Select(p => $"{p.StoreName}: {p.Signature}"));
 }
