@@ -37,7 +37,7 @@ public sealed class TwoDaemonTests
         File.WriteAllText(data.Combine("queries-second", "counts.csx"), Script("out"));
         // Only the first daemon runs the reference: one member, never interrupted.
         File.WriteAllText(data.Combine("queries-first", "reference.csx"), Script("expected"));
-        string[] common = ["--checkpoint-interval", "0.2", "--session-timeout", "4", "--workers", "2"];
+        string[] common = ["--checkpoint-interval", "0.2", "--session-timeout", "4", "--workers", "2", "--standby-replicas", "1"];
 
         using var a = await DaemonProcess.StartAsync(first, ["--queries", data.Combine("queries-first"), .. common]);
         await ProduceAsync(data, first, chunk: 0);
