@@ -78,6 +78,10 @@ public sealed class ConfigurationTests
         Assert.NotEqual(0, badValue.ExitCode);
         Assert.Contains("setting 'checkpoint-interval' (CEP_CHECKPOINT_INTERVAL or cep.json): 'soon' is not a valid Double", badValue.Stderr);
 
+        var standbysWithoutChangelog = await Cep(root, [("CEP_DATA", root.Combine("d")), ("CEP_CHANGELOG", "false")], "daemon", "--kafka", "off", "--standby-replicas", "1");
+        Assert.Equal(1, standbysWithoutChangelog.ExitCode);
+        Assert.Contains("--standby-replicas needs the changelog (standbys follow it): drop --changelog false", standbysWithoutChangelog.Stderr);
+
         var unknownFlag = await Cep(root, [("CEP_DATA", root.Combine("d"))], "topics", "list", "--colour");
         Assert.NotEqual(0, unknownFlag.ExitCode);
         Assert.Contains("Unrecognized command or argument '--colour'", unknownFlag.Stderr);

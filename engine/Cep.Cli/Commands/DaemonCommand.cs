@@ -52,10 +52,6 @@ internal static class DaemonCommand
             {
                 result.AddError($"--standby-replicas {result.GetValue(standbys)}: expected 0 to 10");
             }
-            if (result.GetValue(standbys) > 0 && !result.GetValue(changelog))
-            {
-                result.AddError("--standby-replicas needs the changelog (standbys follow it): drop --changelog false");
-            }
             if (result.GetValue(join) is { } joined && HostPort(joined) is null)
             {
                 result.AddError($"--join {joined}: expected HOST:PORT (the Kafka listener of the daemon to join, e.g. 127.0.0.1:9092)");
@@ -63,6 +59,11 @@ internal static class DaemonCommand
         });
         command.SetAction((parse, ct) => CliContext.RunAsync(parse, async store =>
         {
+            // Checked here, not in the validator: a validator sees an absent flag's type default, not its configured default (true).
+            if (parse.GetValue(standbys) > 0 && !parse.GetValue(changelog))
+            {
+                throw new CommandException("--standby-replicas needs the changelog (standbys follow it): drop --changelog false");
+            }
             string data = parse.GetValue(CliContext.DataOption)!;
             using var metrics = new PrometheusText(); // listening before any query runs
             using var logging = QueryHost.CreateLogging();

@@ -87,11 +87,12 @@ internal sealed class Changelog(ITopicLog log, string queryName, int partition, 
             from = 0;
         }
         var (applied, unfinished, _) = await ReplayAsync(state, from, fence, markUnfinished: true);
-        if (applied > 0 || unfinished > 0)
+        // Said whenever the state came from somewhere (a local or standby checkpoint, or other owners' changes), even when nothing was left to apply.
+        if (from > 0 || applied > 0 || unfinished > 0)
         {
             logger.LogInformation(
-                "Query {Query} task {Task}: applied {Applied} changes from {Topic} [{From}, {Fence}); {Unfinished} from an unfinished checkpoint will be restated",
-                queryName, partition, applied, _topic, from, fence, unfinished);
+                "Query {Query} task {Task}: restored from {Topic}: applied {Applied} changes of [{From}, {Fence}) after the local checkpoint; {Unfinished} from an unfinished checkpoint will be restated",
+                queryName, partition, _topic, applied, from, fence, unfinished);
         }
     }
 
