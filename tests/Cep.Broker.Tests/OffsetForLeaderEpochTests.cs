@@ -6,11 +6,11 @@ using Cep.Storage.Topics;
 
 namespace Cep.Broker.Tests;
 
-/// <summary>OffsetForLeaderEpoch through the dispatcher: epoch 0 (or none) ends at the high watermark; a later epoch and an unknown partition are errors.</summary>
+/// <summary>OffsetForLeaderEpoch through the dispatcher: the current epoch ends at the log end, a newer one is undefined (−1, −1), a client ahead of or behind the partition's epoch is told so, an unknown partition is an error.</summary>
 public sealed class OffsetForLeaderEpochTests
 {
     [Fact]
-    public async Task Epoch_zero_ends_at_the_high_watermark_and_later_epochs_are_unknown()
+    public async Task The_current_epoch_ends_at_the_log_end_and_a_newer_one_is_undefined()
     {
         using var directory = new TempDirectory();
         using var store = TopicStore.Open(directory.Combine("data"));
@@ -36,6 +36,8 @@ public sealed class OffsetForLeaderEpochTests
                         new() { Partition = 0, LeaderEpoch = 0 },
                         new() { Partition = 0, LeaderEpoch = 1 },
                         new() { Partition = 7, LeaderEpoch = 0 },
+                        new() { Partition = 0, LeaderEpoch = 0, CurrentLeaderEpoch = 1 },
+                        new() { Partition = 0, LeaderEpoch = 0, CurrentLeaderEpoch = 0 },
                     ],
                 },
             ],
@@ -44,8 +46,10 @@ public sealed class OffsetForLeaderEpochTests
 
         var partitions = Assert.Single(response.Topics).Partitions;
         Assert.Equal(((short)0, 0, 3L), (partitions[0].ErrorCode, partitions[0].LeaderEpoch, partitions[0].EndOffset));
-        Assert.Equal(((short)ErrorCode.UnknownLeaderEpoch, -1, -1L), (partitions[1].ErrorCode, partitions[1].LeaderEpoch, partitions[1].EndOffset));
+        Assert.Equal(((short)0, -1, -1L), (partitions[1].ErrorCode, partitions[1].LeaderEpoch, partitions[1].EndOffset));
         Assert.Equal((short)ErrorCode.UnknownTopicOrPartition, partitions[2].ErrorCode);
+        Assert.Equal(((short)ErrorCode.UnknownLeaderEpoch, -1, -1L), (partitions[3].ErrorCode, partitions[3].LeaderEpoch, partitions[3].EndOffset));
+        Assert.Equal(((short)0, 0, 3L), (partitions[4].ErrorCode, partitions[4].LeaderEpoch, partitions[4].EndOffset));
     }
 
     private static async Task<OffsetForLeaderEpochResponse> SendAsync(RequestDispatcher dispatcher, OffsetForLeaderEpochRequest request, short version)

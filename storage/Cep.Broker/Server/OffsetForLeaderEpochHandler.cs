@@ -5,16 +5,16 @@ using Cep.Storage;
 namespace Cep.Broker.Server;
 
 /// <summary>
-/// OffsetForLeaderEpoch (v0–3) for a log that has had one leader epoch, 0, since it was created
-/// (one broker, never a leader change): any requested epoch up to 0 ends at the high watermark,
-/// so a consumer validating its position after a metadata refresh keeps it. An epoch above 0
-/// (requested, or the client's current one, v2+) is one this broker never had:
-/// UNKNOWN_LEADER_EPOCH with epoch and end offset −1.
+/// OffsetForLeaderEpoch (v0–3) by Kafka's rules, from the partition's leader-epoch cache:
+/// for a requested epoch, the largest epoch the log has that is not newer and the offset where
+/// it ends (the log end for the current epoch); −1 and −1 for an epoch newer than any the log
+/// has. A client whose current leader epoch (v2+, −1 for none) is newer than the partition's
+/// gets UNKNOWN_LEADER_EPOCH (this broker is behind); an older one FENCED_LEADER_EPOCH (the
+/// client is). Consumers use it to validate their position after a leader change; followers to
+/// find where to truncate.
 /// </summary>
 public static class OffsetForLeaderEpochHandler
 {
-    private const int LeaderEpoch = 0;
-
     public static void Register(ApiRegistry registry, BrokerContext broker) =>
         registry.Add<OffsetForLeaderEpochRequest>((request, _) => new OffsetForLeaderEpochResponse
         {
@@ -31,14 +31,19 @@ public static class OffsetForLeaderEpochHandler
         try
         {
             var log = broker.Store.GetPartition(topic, partition.Partition);
-            if (partition.LeaderEpoch > LeaderEpoch || partition.CurrentLeaderEpoch > LeaderEpoch)
+            if (partition.CurrentLeaderEpoch > log.LeaderEpoch)
             {
                 answer.ErrorCode = (short)ErrorCode.UnknownLeaderEpoch;
             }
+            else if (partition.CurrentLeaderEpoch >= 0 && partition.CurrentLeaderEpoch < log.LeaderEpoch)
+            {
+                answer.ErrorCode = (short)ErrorCode.FencedLeaderEpoch;
+            }
             else
             {
-                answer.LeaderEpoch = LeaderEpoch;
-                answer.EndOffset = log.HighWatermark;
+                var end = log.EndOffsetForEpoch(partition.LeaderEpoch);
+                answer.LeaderEpoch = end.Epoch;
+                answer.EndOffset = end.EndOffset;
             }
         }
         catch (StorageException e)

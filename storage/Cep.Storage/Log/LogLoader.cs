@@ -19,7 +19,7 @@ internal static class LogLoader
         File.WriteAllBytes(Path.Combine(directory, CleanShutdownMarker), []);
 
     /// <summary>Loads the segments in base-offset order (at least one); <paramref name="truncated"/> counts the bytes cut.</summary>
-    public static LogSegment[] Load(string directory, LogConfig config, PartitionLogOptions options, RecoveryPointFile recoveryPointFile, out long truncated)
+    public static LogSegment[] Load(string directory, LogConfig config, PartitionLogOptions options, OffsetFile recoveryPointFile, out long truncated)
     {
         string marker = Path.Combine(directory, CleanShutdownMarker);
         bool clean = File.Exists(marker);

@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using Cep.Storage.IO;
 using Cep.Storage.Records;
 
@@ -17,6 +18,11 @@ namespace Cep.Storage.Log;
 /// and a sequence gap or a fenced epoch is refused. The table is snapshotted at every roll and
 /// on close (<see cref="ProducerSnapshotFile"/>) and rebuilt from the newest snapshot plus the
 /// batches after it on open and after a truncation.
+/// Replication (<see cref="TrackHighWatermark"/>): the log then holds back its high watermark —
+/// readers see records below it only — and the replica layer moves it; a follower appends the
+/// leader's batches as they are (<see cref="AppendReplicatedAsync"/>), and a
+/// <see cref="LeaderEpochCache"/> records which leader epoch wrote which offsets, so a follower
+/// can find where it diverges from a new leader (<see cref="EndOffsetForEpoch"/>) and cut there.
 /// Thread-safety: every public member is thread-safe. Writes serialize on one lock; reads
 /// take no lock (they work on an immutable snapshot of the segment list and pin segments).
 /// </summary>
@@ -26,12 +32,17 @@ public sealed class PartitionLog : IDisposable
     private readonly PartitionLogOptions _options;
     private readonly GroupCommitter _groupCommitter;
     private readonly ITimer _flushTimer;
-    private readonly RecoveryPointFile _recoveryPoint;
+    private readonly OffsetFile _recoveryPoint;
+    private readonly OffsetFile _highWatermarkFile;
+    private readonly LeaderEpochCache _epochs;
     private readonly object _sealedFlushLock = new();
     private readonly List<LogSegment> _unflushed = [];
     private LogSegment[] _segments;
     private ProducerStateTable _producers;
     private long _logEndOffset;
+    private long _highWatermark;
+    private long _checkpointedHighWatermark = -1;
+    private bool _tracksHighWatermark;
     private long _lastFlushMs;
     private TaskCompletionSource _appended = NewSignal();
     private LogConfig _config;
@@ -44,11 +55,14 @@ public sealed class PartitionLog : IDisposable
         Partition = partition;
         _config = config;
         _options = options;
-        _recoveryPoint = new RecoveryPointFile(directory);
+        _recoveryPoint = new OffsetFile(directory, OffsetFile.RecoveryPoint);
         _segments = LogLoader.Load(directory, config, options, _recoveryPoint, out long truncated);
         TruncatedOnOpen = truncated;
         _producers = ProducerStateLoader.Load(directory, _segments);
         _logEndOffset = _segments[^1].NextOffset;
+        _epochs = LeaderEpochCache.Load(directory, _segments);
+        LeaderEpoch = _epochs.LatestEpoch ?? 0;
+        _highWatermarkFile = new OffsetFile(directory, OffsetFile.HighWatermark);
         _lastFlushMs = NowMs;
         _groupCommitter = new GroupCommitter(Name, _logEndOffset, FlushActive);
         _flushTimer = options.Time.CreateTimer(_ => FlushIfDue(), null, TimeSpan.FromMilliseconds(config.FlushMs), TimeSpan.FromMilliseconds(config.FlushMs));
@@ -78,16 +92,28 @@ public sealed class PartitionLog : IDisposable
         }
     }
 
-    /// <summary>The epoch stamped into every appended batch (replication advances it).</summary>
-    public int LeaderEpoch { get; set; }
+    /// <summary>The epoch stamped into every batch this log appends as the leader (<see cref="BecomeLeader"/> advances it); on open, the latest epoch the log holds.</summary>
+    public int LeaderEpoch { get; private set; }
+
+    /// <summary>Which leader epoch wrote which offsets: (epoch, start offset), in order.</summary>
+    public IReadOnlyList<(int Epoch, long StartOffset)> LeaderEpochs
+    {
+        get
+        {
+            lock (_writeLock)
+            {
+                return _epochs.Entries.ToArray();
+            }
+        }
+    }
 
     public long LogStartOffset => Volatile.Read(ref _segments)[0].BaseOffset;
 
     /// <summary>The offset the next appended record will get.</summary>
     public long LogEndOffset => Volatile.Read(ref _logEndOffset);
 
-    /// <summary>Readers see records below this. On one node it is the log end offset; replication will hold it back.</summary>
-    public long HighWatermark => LogEndOffset;
+    /// <summary>Readers see records below this: the log end offset, unless the log is replicated (<see cref="TrackHighWatermark"/>), when it is the offset every in-sync replica has.</summary>
+    public long HighWatermark => Volatile.Read(ref _tracksHighWatermark) ? Volatile.Read(ref _highWatermark) : LogEndOffset;
 
     public long SizeInBytes => Volatile.Read(ref _segments).Sum(s => s.Size);
 
@@ -128,30 +154,115 @@ public sealed class PartitionLog : IDisposable
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
             result = _producers.Check(Name, batches, ranges, _logEndOffset, config.LogAppendTime)
-                ?? AppendLocked(batches, ranges, config);
-            switch (config.FlushPolicy)
+                ?? AppendLocked(batches, ranges, config, asLeader: true);
+            waitForGroupCommit = MeetFlushPolicyLocked(config);
+        }
+        return Acknowledge(result, waitForGroupCommit);
+    }
+
+    /// <summary>
+    /// A follower's append: whole batches fetched from the leader, stored as they are (their
+    /// offsets, leader epochs and timestamps are the leader's), validated like any append.
+    /// Batches wholly below the log end are skipped (a fetch may start inside what the follower
+    /// has); the next must start exactly at the log end. The producer table and the leader-epoch
+    /// cache follow the batches, so this log can become the leader with both intact. Completes
+    /// when the topic's flush policy is met.
+    /// </summary>
+    /// <exception cref="ReplicaMismatchException">The batches leave a gap or overlap the log's own differently.</exception>
+    public ValueTask<AppendResult> AppendReplicatedAsync(Memory<byte> batches)
+    {
+        AppendResult result;
+        bool waitForGroupCommit;
+        var config = Config;
+        var ranges = AppendValidator.Validate(Name, batches, config);
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            ranges = FollowingRanges(batches, ranges);
+            if (ranges.Count == 0)
             {
-                case FlushPolicy.Fsync:
-                    FlushLocked();
-                    waitForGroupCommit = false;
-                    break;
-                case FlushPolicy.Group:
-                    waitForGroupCommit = true;
-                    break;
-                case FlushPolicy.Interval: // the flush timer fsyncs, outside this lock
-                    waitForGroupCommit = false;
-                    break;
-                case FlushPolicy.Os:
-                    waitForGroupCommit = false;
-                    break;
-                default:
-                    throw new InvalidOperationException($"unknown flush policy {config.FlushPolicy}");
+                return ValueTask.FromResult(new AppendResult(_logEndOffset, _logEndOffset - 1, -1, 0));
+            }
+            result = AppendLocked(batches, ranges, config, asLeader: false);
+            waitForGroupCommit = MeetFlushPolicyLocked(config);
+        }
+        return Acknowledge(result, waitForGroupCommit);
+    }
+
+    /// <summary>
+    /// Makes this log the leader for <paramref name="epoch"/>: from now on its appends are
+    /// stamped with it, and the epoch starts at the log end. Nothing changes for an epoch not
+    /// newer than the current one.
+    /// </summary>
+    public void BecomeLeader(int epoch)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (epoch > LeaderEpoch || _epochs.LatestEpoch is null)
+            {
+                LeaderEpoch = Math.Max(epoch, LeaderEpoch);
+                _epochs.Assign(epoch, _logEndOffset);
             }
         }
-        Interlocked.Exchange(ref _appended, NewSignal()).TrySetResult();
-        return waitForGroupCommit
-            ? AwaitDurable(_groupCommitter.WaitDurableAsync(result.LastOffset + 1), result)
-            : ValueTask.FromResult(result);
+    }
+
+    /// <summary>Where <paramref name="epoch"/> ends in this log (Kafka's OffsetForLeaderEpoch; see <see cref="EpochEndOffset"/>).</summary>
+    public EpochEndOffset EndOffsetForEpoch(int epoch)
+    {
+        lock (_writeLock)
+        {
+            return _epochs.EndOffsetFor(epoch, _logEndOffset);
+        }
+    }
+
+    /// <summary>
+    /// From now on the high watermark is held back (the log is a replica): it starts at the
+    /// one checkpointed before (at most the log end; 0 when none was) and moves only through
+    /// <see cref="AdvanceHighWatermark"/>. Idempotent.
+    /// </summary>
+    public void TrackHighWatermark()
+    {
+        lock (_writeLock)
+        {
+            if (!_tracksHighWatermark)
+            {
+                _highWatermark = Math.Clamp(_highWatermarkFile.Read(0), LogStartOffset, _logEndOffset);
+                Volatile.Write(ref _tracksHighWatermark, true);
+            }
+        }
+    }
+
+    /// <summary>Moves the high watermark up to <paramref name="offset"/> (never past the log end, never down) and wakes readers waiting for it.</summary>
+    public void AdvanceHighWatermark(long offset)
+    {
+        bool moved;
+        lock (_writeLock)
+        {
+            long next = Math.Min(offset, _logEndOffset);
+            moved = _tracksHighWatermark && next > _highWatermark;
+            if (moved)
+            {
+                Volatile.Write(ref _highWatermark, next);
+            }
+        }
+        if (moved)
+        {
+            Interlocked.Exchange(ref _appended, NewSignal()).TrySetResult();
+        }
+    }
+
+    /// <summary>Writes the high watermark to <c>high-watermark</c> when it moved since the last time (the replica layer calls this every few seconds; closing does too).</summary>
+    public void CheckpointHighWatermark()
+    {
+        lock (_writeLock)
+        {
+            if (_tracksHighWatermark && _highWatermark != _checkpointedHighWatermark && !_disposed)
+            {
+                _highWatermarkFile.Write(_highWatermark);
+                _checkpointedHighWatermark = _highWatermark;
+            }
+        }
     }
 
     /// <summary>Every idempotent producer the partition knows (those with batches still in the log).</summary>
@@ -180,28 +291,38 @@ public sealed class PartitionLog : IDisposable
     /// <paramref name="maxBytes"/> worth (at least one batch). Empty at the log end.
     /// </summary>
     /// <exception cref="OffsetOutOfRangeException">The offset is below the log start or above the log end.</exception>
-    public FetchResult Read(long offset, int maxBytes) => Read(offset, maxBytes, default);
+    public FetchResult Read(long offset, int maxBytes) => Read(offset, maxBytes, default, toLogEnd: false);
+
+    /// <summary>
+    /// A follower's read: as <see cref="Read(long, int)"/> but up to the log end, past the high
+    /// watermark (what followers fetch is what moves it). The result still reports the high watermark.
+    /// </summary>
+    public FetchResult ReadForReplica(long offset, int maxBytes) => Read(offset, maxBytes, default, toLogEnd: true);
 
     /// <summary>
     /// As <see cref="Read(long, int)"/>, reading into <paramref name="buffer"/> when the batches
     /// fit (a reader that reuses one buffer allocates nothing per read); the result is then
     /// valid only until the buffer is reused.
     /// </summary>
-    public FetchResult Read(long offset, Memory<byte> buffer) => Read(offset, buffer.Length, buffer);
+    public FetchResult Read(long offset, Memory<byte> buffer) => Read(offset, buffer.Length, buffer, toLogEnd: false);
 
-    private FetchResult Read(long offset, int maxBytes, Memory<byte> buffer)
+    /// <summary>Whole batches from the one holding <paramref name="offset"/>, none at or past the high watermark (the log end when <paramref name="toLogEnd"/>).</summary>
+    private FetchResult Read(long offset, int maxBytes, Memory<byte> buffer, bool toLogEnd)
     {
         while (true)
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
-            // The end first: a roll publishes the new segment before the end moves past it, so
-            // every offset below this end is in the snapshot taken next (or was deleted).
-            long end = HighWatermark;
+            // The ends first: a roll publishes the new segment before the end moves past it, so
+            // every offset below this end is in the snapshot taken next (or was deleted). The high
+            // watermark is never above the log end, so it is read first.
+            long highWatermark = HighWatermark;
+            long logEnd = LogEndOffset;
+            long end = toLogEnd ? logEnd : highWatermark;
             var segments = Segments;
             long start = segments[0].BaseOffset;
-            if (offset < start || offset > end)
+            if (offset < start || offset > logEnd)
             {
-                throw new OffsetOutOfRangeException($"offset {offset} is out of range for {Name}; valid offsets are [{start}, {end}]");
+                throw new OffsetOutOfRangeException($"offset {offset} is out of range for {Name}; valid offsets are [{start}, {logEnd}]");
             }
             bool stale = false;
             for (int i = FindSegment(segments, offset); i < segments.Length && offset < end; i++)
@@ -214,10 +335,11 @@ public sealed class PartitionLog : IDisposable
                 }
                 try
                 {
-                    var records = segment.Read(offset, maxBytes, buffer);
+                    // The segment may hold batches appended after the ends were read: they are cut off.
+                    var records = BatchesBelow(segment.Read(offset, maxBytes, buffer), end);
                     if (!records.IsEmpty)
                     {
-                        return new FetchResult(records, end, start);
+                        return new FetchResult(records, highWatermark, start);
                     }
                 }
                 finally
@@ -227,22 +349,23 @@ public sealed class PartitionLog : IDisposable
             }
             if (!stale)
             {
-                return new FetchResult(ReadOnlyMemory<byte>.Empty, end, start);
+                return new FetchResult(ReadOnlyMemory<byte>.Empty, highWatermark, start);
             }
         }
     }
 
     /// <summary>
-    /// Completes when the log end offset passes <paramref name="offset"/> (no polling: appends
-    /// signal it). Throws <see cref="ObjectDisposedException"/> once the log is closed or deleted.
+    /// Completes when the high watermark (the log end when <paramref name="toLogEnd"/>: a
+    /// follower's wait) passes <paramref name="offset"/> (no polling: appends and high-watermark
+    /// moves signal it). Throws <see cref="ObjectDisposedException"/> once the log is closed or deleted.
     /// </summary>
-    public async Task WaitForDataAsync(long offset, CancellationToken cancellationToken)
+    public async Task WaitForDataAsync(long offset, CancellationToken cancellationToken, bool toLogEnd = false)
     {
         while (true)
         {
             ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
             var signal = Volatile.Read(ref _appended);
-            if (HighWatermark > offset)
+            if ((toLogEnd ? LogEndOffset : HighWatermark) > offset)
             {
                 return;
             }
@@ -305,6 +428,8 @@ public sealed class PartitionLog : IDisposable
             }
             Publish(keep.ToArray());
             _logEndOffset = keep[^1].NextOffset;
+            _highWatermark = Math.Min(_highWatermark, _logEndOffset);
+            _epochs.TruncateFromEnd(_logEndOffset);
             // Snapshots above the new end describe cut records; the table is rebuilt from one below it.
             _producers = ProducerStateLoader.Load(Directory, Segments);
             _groupCommitter.ResetDurableOffset(_logEndOffset);
@@ -356,6 +481,7 @@ public sealed class PartitionLog : IDisposable
             {
                 Publish(segments.ToArray());
                 _producers.EvictBelow(segments[0].BaseOffset);
+                _epochs.TruncateFromStart(segments[0].BaseOffset);
             }
             return deleted;
         }
@@ -400,6 +526,10 @@ public sealed class PartitionLog : IDisposable
             Segments[^1].FlushToDisk();
             // The next open then scans no batch to rebuild the producer table.
             ProducerSnapshotFile.Write(Directory, _producers);
+            if (_tracksHighWatermark)
+            {
+                _highWatermarkFile.Write(_highWatermark);
+            }
             flushed = true;
         }
         catch (IOException)
@@ -457,6 +587,18 @@ public sealed class PartitionLog : IDisposable
         return result;
     }
 
+    /// <summary>The leading whole batches of <paramref name="records"/> whose base offset is below <paramref name="end"/>.</summary>
+    private static ReadOnlyMemory<byte> BatchesBelow(ReadOnlyMemory<byte> records, long end)
+    {
+        int position = 0;
+        while (position < records.Length && RecordBatch.TryReadSize(records.Span[position..], out int size)
+            && BinaryPrimitives.ReadInt64BigEndian(records.Span[position..]) < end)
+        {
+            position += size;
+        }
+        return records[..position];
+    }
+
     private static TaskCompletionSource NewSignal() => new(TaskCreationOptions.RunContinuationsAsynchronously);
 
     private static int FindSegment(LogSegment[] segments, long offset)
@@ -478,21 +620,29 @@ public sealed class PartitionLog : IDisposable
         return found;
     }
 
-    private AppendResult AppendLocked(Memory<byte> batches, List<(int Start, int Size)> ranges, LogConfig config)
+    /// <summary>
+    /// Writes validated batches at the log end. As the leader it assigns their offsets, its
+    /// epoch and (LogAppendTime) the time; as a follower they carry the leader's, checked to
+    /// continue the log by <see cref="FollowingRanges"/>.
+    /// </summary>
+    private AppendResult AppendLocked(Memory<byte> batches, List<(int Start, int Size)> ranges, LogConfig config, bool asLeader)
     {
         long first = _logEndOffset;
-        long appendTime = config.LogAppendTime ? NowMs : -1;
+        long appendTime = asLeader && config.LogAppendTime ? NowMs : -1;
         int records = 0;
         try
         {
             foreach (var (start, size) in ranges)
             {
                 var bytes = batches.Slice(start, size);
-                RecordBatch.SetBaseOffset(bytes.Span, _logEndOffset);
-                RecordBatch.SetPartitionLeaderEpoch(bytes.Span, LeaderEpoch);
-                if (appendTime >= 0)
+                if (asLeader)
                 {
-                    RecordBatch.SetLogAppendTime(bytes.Span, appendTime);
+                    RecordBatch.SetBaseOffset(bytes.Span, _logEndOffset);
+                    RecordBatch.SetPartitionLeaderEpoch(bytes.Span, LeaderEpoch);
+                    if (appendTime >= 0)
+                    {
+                        RecordBatch.SetLogAppendTime(bytes.Span, appendTime);
+                    }
                 }
                 var batch = new RecordBatch(bytes);
                 if (NeedsRoll(_segments[^1], batch, config))
@@ -501,6 +651,8 @@ public sealed class PartitionLog : IDisposable
                 }
                 _segments[^1].Append(bytes.Span, batch.BaseOffset, batch.LastOffset, batch.MaxTimestamp);
                 _producers.Apply(batch);
+                _epochs.Assign(batch.PartitionLeaderEpoch, batch.BaseOffset); // a no-op unless the epoch is new
+                LeaderEpoch = Math.Max(LeaderEpoch, batch.PartitionLeaderEpoch);
                 Volatile.Write(ref _logEndOffset, batch.LastOffset + 1);
                 records += batch.RecordCount;
             }
@@ -519,6 +671,56 @@ public sealed class PartitionLog : IDisposable
             throw new LogIOException($"{Name}: append at offset {first} failed, nothing was appended: {e.Message}", e);
         }
         return new AppendResult(first, _logEndOffset - 1, appendTime, records);
+    }
+
+    /// <summary>The ranges of a follower's append that are new: those wholly below the log end are dropped, and the rest must run on from it without a gap.</summary>
+    private List<(int Start, int Size)> FollowingRanges(Memory<byte> batches, List<(int Start, int Size)> ranges)
+    {
+        var following = new List<(int Start, int Size)>(ranges.Count);
+        long expected = _logEndOffset;
+        foreach (var range in ranges)
+        {
+            var batch = new RecordBatch(batches.Slice(range.Start, range.Size));
+            if (following.Count == 0 && batch.LastOffset < expected)
+            {
+                continue;
+            }
+            if (batch.BaseOffset != expected)
+            {
+                throw new ReplicaMismatchException($"{Name}: a replicated batch starts at offset {batch.BaseOffset}, but the log continues at {expected}; nothing was appended");
+            }
+            following.Add(range);
+            expected = batch.LastOffset + 1;
+        }
+        return following;
+    }
+
+    /// <summary>Meets the flush policy's part that must happen under the write lock; true when the acknowledgement waits for a group commit.</summary>
+    private bool MeetFlushPolicyLocked(LogConfig config)
+    {
+        switch (config.FlushPolicy)
+        {
+            case FlushPolicy.Fsync:
+                FlushLocked();
+                return false;
+            case FlushPolicy.Group:
+                return true;
+            case FlushPolicy.Interval: // the flush timer fsyncs, outside this lock
+                return false;
+            case FlushPolicy.Os:
+                return false;
+            default:
+                throw new InvalidOperationException($"unknown flush policy {config.FlushPolicy}");
+        }
+    }
+
+    /// <summary>Wakes readers, then acknowledges the append when it is as durable as the policy says.</summary>
+    private ValueTask<AppendResult> Acknowledge(AppendResult result, bool waitForGroupCommit)
+    {
+        Interlocked.Exchange(ref _appended, NewSignal()).TrySetResult();
+        return waitForGroupCommit
+            ? AwaitDurable(_groupCommitter.WaitDurableAsync(result.LastOffset + 1), result)
+            : ValueTask.FromResult(result);
     }
 
     /// <summary>Undoes a failed append: whole batches it wrote (in any segment), then the torn bytes of the one that failed.</summary>

@@ -84,14 +84,7 @@ internal static class ProducerSnapshotFile
         BinaryPrimitives.WriteUInt32BigEndian(span[4..], Crc32C.Compute(span[8..]));
 
         string path = PathFor(directory, table.EndOffset);
-        string temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-        {
-            stream.Write(bytes);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
-        FileLogFile.FlushDirectory(directory);
+        DurableFile.Replace(path, bytes);
         foreach (long old in List(directory).SkipLast(Retained))
         {
             Delete(directory, old);

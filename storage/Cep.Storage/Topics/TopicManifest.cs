@@ -36,13 +36,6 @@ internal sealed record TopicManifest(string Name, int Partitions, int Replicatio
     public void Write(string topicDirectory)
     {
         string path = Path.Combine(topicDirectory, FileName);
-        string temporary = path + ".tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write))
-        {
-            JsonSerializer.Serialize(stream, this, Json);
-            stream.Flush(flushToDisk: true);
-        }
-        File.Move(temporary, path, overwrite: true);
-        FileLogFile.FlushDirectory(topicDirectory);
+        DurableFile.Replace(path, JsonSerializer.SerializeToUtf8Bytes(this, Json));
     }
 }
