@@ -36,10 +36,14 @@ public sealed record LogConfig
     /// <summary>LogAppendTime: the log stamps each batch with the append time instead of trusting the producer.</summary>
     public bool LogAppendTime { get; init; }
 
+    /// <summary>A replicated partition takes an acks=all produce only while at least this many replicas are in sync (NOT_ENOUGH_REPLICAS otherwise).</summary>
+    public int MinInsyncReplicas { get; init; } = 1;
+
     public static IReadOnlyList<string> Keys { get; } =
     [
         "retention.ms", "retention.bytes", "segment.bytes", "segment.ms", "cleanup.policy", "flush.policy",
         "flush.ms", "max.message.bytes", "delete.retention.ms", "index.interval.bytes", "message.timestamp.type",
+        "min.insync.replicas",
     ];
 
     /// <summary>A copy with <paramref name="settings"/> applied on top of this config.</summary>
@@ -66,6 +70,7 @@ public sealed record LogConfig
         "delete.retention.ms" => this with { DeleteRetentionMs = ParseLong(key, value, min: 0) },
         "index.interval.bytes" => this with { IndexIntervalBytes = (int)ParseLong(key, value, min: 1, max: int.MaxValue) },
         "message.timestamp.type" => this with { LogAppendTime = ParseTimestampType(value) },
+        "min.insync.replicas" => this with { MinInsyncReplicas = (int)ParseLong(key, value, min: 1, max: int.MaxValue) },
         _ => throw new Topics.InvalidConfigException($"unknown topic config '{key}'; known: {string.Join(", ", Keys)}"),
     };
 
@@ -88,6 +93,7 @@ public sealed record LogConfig
         ["delete.retention.ms"] = DeleteRetentionMs.ToString(CultureInfo.InvariantCulture),
         ["index.interval.bytes"] = IndexIntervalBytes.ToString(CultureInfo.InvariantCulture),
         ["message.timestamp.type"] = LogAppendTime ? "LogAppendTime" : "CreateTime",
+        ["min.insync.replicas"] = MinInsyncReplicas.ToString(CultureInfo.InvariantCulture),
     };
 
     /// <summary>Parses <c>key=value</c> as given on a command line.</summary>

@@ -1,4 +1,4 @@
-namespace Cep.Storage.Tests;
+namespace Cep.Tests;
 
 /// <summary>A clock the test moves by hand (timers still run on the system clock).</summary>
 internal sealed class ManualTime(DateTimeOffset start) : TimeProvider
