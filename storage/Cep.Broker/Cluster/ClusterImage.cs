@@ -60,6 +60,29 @@ public sealed class ClusterImage
         _ => throw new ArgumentException($"unknown metadata record {record.GetType().Name}", nameof(record)),
     };
 
+    /// <summary>The same metadata, as of <paramref name="offset"/> (an entry that carried no record still moves the image on).</summary>
+    public ClusterImage At(long offset) => With(offset);
+
+    /// <summary>Records that rebuild this image when applied to <see cref="Empty"/> (a snapshot's content).</summary>
+    public IReadOnlyList<MetadataRecord> ToRecords()
+    {
+        var records = new List<MetadataRecord>();
+        foreach (var broker in Brokers.Values)
+        {
+            records.Add(new RegisterBrokerRecord(broker.NodeId, broker.Host, broker.Port, broker.Epoch, broker.Incarnation));
+            if (!broker.Fenced)
+            {
+                records.Add(new BrokerFenceRecord(broker.NodeId, broker.Epoch, Fenced: false));
+            }
+        }
+        foreach (var topic in Topics.Values)
+        {
+            records.Add(new TopicRecord(topic.Name, topic.Id, topic.Configs));
+            records.AddRange(topic.Partitions);
+        }
+        return records;
+    }
+
     private ClusterImage With(long offset, ImmutableSortedDictionary<int, BrokerInfo>? brokers = null, ImmutableSortedDictionary<string, TopicInfo>? topics = null) =>
         new(offset, brokers ?? Brokers, topics ?? Topics);
 }
