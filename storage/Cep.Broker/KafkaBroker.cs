@@ -1,3 +1,4 @@
+using Cep.Broker.Cluster;
 using Cep.Broker.Groups;
 using Cep.Broker.Server;
 using Cep.Storage.Topics;
@@ -36,9 +37,10 @@ public sealed class KafkaBroker : IAsyncDisposable
     public GroupCoordinator Groups { get; }
 
     /// <summary>Binds the listener (a clear error when the address is taken) and starts serving.</summary>
-    public static async Task<KafkaBroker> StartAsync(TopicStore store, BrokerOptions options, ILoggerFactory? logging = null, CancellationToken cancellationToken = default)
+    /// <param name="cluster">The cluster node this broker serves for (started, not yet attached), or null for a broker on its own.</param>
+    public static async Task<KafkaBroker> StartAsync(TopicStore store, BrokerOptions options, ILoggerFactory? logging = null, CancellationToken cancellationToken = default, ClusterNode? cluster = null)
     {
-        var context = new BrokerContext(store, options);
+        var context = new BrokerContext(store, options, cluster);
         var groups = new GroupCoordinator(store, options.Groups);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -65,6 +67,7 @@ public sealed class KafkaBroker : IAsyncDisposable
         }
         string bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         context.Port = new Uri(bound).Port;
+        cluster?.Attach(context.Host, context.Port, options.ClusterId);
         return new KafkaBroker(app, context.Port, groups);
     }
 

@@ -125,7 +125,9 @@ public sealed class MetadataQuorum : IAsyncDisposable
             {
                 return image;
             }
+            // Without a majority a replication never returns by itself: give it a few election rounds.
             using var leading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _raft.LeadershipToken);
+            leading.CancelAfter(_options.ElectionTimeout * 10);
             try
             {
                 await _raft.ReplicateAsync(MetadataRecordSerde.EncodeBatch(records), context: null, leading.Token).ConfigureAwait(false);

@@ -1,10 +1,15 @@
+using Cep.Broker.Cluster;
+using Cep.Storage.Log;
 using Cep.Storage.Topics;
 
 namespace Cep.Broker.Server;
 
-/// <summary>What the handlers share: the log, the options, and the address clients are told to use (known once the listener is bound). Thread-safe.</summary>
-public sealed class BrokerContext(TopicStore store, BrokerOptions options)
+/// <summary>What the handlers share: the log, the options, the address clients are told to use (known once the listener is bound) and, in a cluster, the node. Thread-safe.</summary>
+public sealed class BrokerContext(TopicStore store, BrokerOptions options, ClusterNode? cluster = null)
 {
+    /// <summary>The cluster node this broker is part of, or null for a broker on its own.</summary>
+    public ClusterNode? Cluster => cluster;
+
     public TopicStore Store => store;
 
     public BrokerOptions Options => options;
@@ -15,4 +20,12 @@ public sealed class BrokerContext(TopicStore store, BrokerOptions options)
 
     /// <summary>The bound port (set when the listener starts).</summary>
     public int Port { get; set; } = options.Listen.Port;
+
+    /// <summary>
+    /// The log of a partition this broker serves clients from: on its own, any of the store's;
+    /// in a cluster, only one it leads (in <paramref name="currentLeaderEpoch"/>, when the client
+    /// names one), else a <see cref="ReplicaException"/> the client answers by refreshing its metadata.
+    /// </summary>
+    public PartitionLog LeaderLog(string topic, int partition, int currentLeaderEpoch = -1) =>
+        cluster is null ? store.GetPartition(topic, partition) : cluster.Replicas.Leader(topic, partition, currentLeaderEpoch).Log;
 }

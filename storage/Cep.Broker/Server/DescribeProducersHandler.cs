@@ -27,7 +27,7 @@ public static class DescribeProducersHandler
             return new DescribeProducersResponse.PartitionResponse
             {
                 PartitionIndex = partition,
-                ActiveProducers = broker.Store.GetPartition(topic, partition).GetProducerStates().Select(p => new DescribeProducersResponse.ProducerState
+                ActiveProducers = broker.LeaderLog(topic, partition).GetProducerStates().Select(p => new DescribeProducersResponse.ProducerState
                 {
                     ProducerId = p.ProducerId,
                     ProducerEpoch = p.Epoch,

@@ -11,6 +11,7 @@ public static class ErrorCodes
 {
     public static short Of(Exception error) => (short)(error switch
     {
+        Cluster.ReplicaException replica => replica.Code,
         UnknownTopicException => ErrorCode.UnknownTopicOrPartition,
         OffsetOutOfRangeException => ErrorCode.OffsetOutOfRange,
         CorruptRecordException => ErrorCode.CorruptMessage,

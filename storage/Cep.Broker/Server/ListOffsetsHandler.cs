@@ -30,7 +30,7 @@ public static class ListOffsetsHandler
         var answer = new ListOffsetsResponse.ListOffsetsPartitionResponse { PartitionIndex = partition.PartitionIndex, LeaderEpoch = 0 };
         try
         {
-            var log = broker.Store.GetPartition(topic, partition.PartitionIndex);
+            var log = broker.LeaderLog(topic, partition.PartitionIndex, partition.CurrentLeaderEpoch);
             switch (partition.Timestamp)
             {
                 case Earliest:

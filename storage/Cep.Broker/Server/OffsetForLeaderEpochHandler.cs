@@ -30,7 +30,7 @@ public static class OffsetForLeaderEpochHandler
         var answer = new OffsetForLeaderEpochResponse.OffsetForLeaderPartitionResult { Partition = partition.Partition, LeaderEpoch = -1, EndOffset = -1 };
         try
         {
-            var log = broker.Store.GetPartition(topic, partition.Partition);
+            var log = broker.LeaderLog(topic, partition.Partition);
             if (partition.CurrentLeaderEpoch > log.LeaderEpoch)
             {
                 answer.ErrorCode = (short)ErrorCode.UnknownLeaderEpoch;

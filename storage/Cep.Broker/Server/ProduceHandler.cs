@@ -10,7 +10,9 @@ namespace Cep.Broker.Server;
 /// producer's epoch and sequence) and appended as it came, compressed or not; the log assigns
 /// offsets in the batches' headers, outside the CRC. Every partition's append starts before
 /// the first await, in request order, so pipelined requests keep their order. acks=0 gets no
-/// response; acks=1 and acks=all wait for the topic's flush policy (one broker: the same).
+/// response; acks=1 and acks=all wait for the topic's flush policy. In a cluster only the
+/// partition's leader appends, and acks=all also waits until every in-sync replica has the
+/// records (see <see cref="Cluster.PartitionReplica.AppendAsync"/>).
 /// A retried idempotent batch is answered with its original offset.
 /// </summary>
 public static class ProduceHandler
@@ -29,7 +31,7 @@ public static class ProduceHandler
         {
             foreach (var partition in topic.PartitionData)
             {
-                appends.Add((topic.Name, partition.Index, Append(broker, topic.Name, partition)));
+                appends.Add((topic.Name, partition.Index, Append(broker, topic.Name, partition, request)));
             }
         }
         var response = new ProduceResponse();
@@ -53,7 +55,7 @@ public static class ProduceHandler
         return request.Acks == 0 ? null : response;
     }
 
-    private static Task<AppendResult> Append(BrokerContext broker, string topic, ProduceRequest.PartitionProduceData partition)
+    private static Task<AppendResult> Append(BrokerContext broker, string topic, ProduceRequest.PartitionProduceData partition, ProduceRequest request)
     {
         try
         {
@@ -62,6 +64,11 @@ public static class ProduceHandler
                 throw new Cep.Storage.Records.CorruptRecordException($"{topic}/{partition.Index}: an empty record set");
             }
             // The request's buffer is ours alone: the log writes the assigned offsets into it.
+            if (broker.Cluster is { } cluster)
+            {
+                var timeout = TimeSpan.FromMilliseconds(Math.Clamp(request.TimeoutMs, 1, (int)cluster.Replicas.Options.AckTimeout.TotalMilliseconds));
+                return cluster.Replicas.Leader(topic, partition.Index).AppendAsync(MemoryMarshal.AsMemory(records), request.Acks, timeout);
+            }
             return broker.Store.GetPartition(topic, partition.Index).AppendAsync(MemoryMarshal.AsMemory(records)).AsTask();
         }
         catch (Exception e) when (ErrorCodes.IsClientError(e))

@@ -6,7 +6,7 @@ namespace Cep.Storage.IO;
 /// then the directory is fsynced so the rename itself survives. Thread-safety: callers
 /// serialize writes to one path.
 /// </summary>
-internal static class DurableFile
+public static class DurableFile
 {
     public static void Replace(string path, ReadOnlySpan<byte> bytes)
     {

@@ -412,30 +412,51 @@ public sealed class PartitionLog : IDisposable
             {
                 return;
             }
-            var segments = Segments;
-            var keep = segments.Where(s => s.BaseOffset < offset).ToList();
-            foreach (var segment in segments.Where(s => s.BaseOffset >= offset))
-            {
-                segment.Retire(deleteFiles: true);
-            }
-            if (keep.Count == 0)
-            {
-                keep.Add(NewSegment(offset));
-            }
-            else
-            {
-                keep[^1].TruncateTo(offset);
-            }
-            Publish(keep.ToArray());
-            _logEndOffset = keep[^1].NextOffset;
-            _highWatermark = Math.Min(_highWatermark, _logEndOffset);
-            _epochs.TruncateFromEnd(_logEndOffset);
-            // Snapshots above the new end describe cut records; the table is rebuilt from one below it.
-            _producers = ProducerStateLoader.Load(Directory, Segments);
-            _groupCommitter.ResetDurableOffset(_logEndOffset);
-            // The cut segment changed after it was durable: after a crash, recover from it.
-            _recoveryPoint.Write(Math.Min(_recoveryPoint.Read(), keep[^1].BaseOffset));
+            CutLocked(offset);
         }
+    }
+
+    /// <summary>
+    /// Empties the log and starts it again at <paramref name="offset"/>, which may lie past the
+    /// log end: a follower whose leader's retention deleted everything it would fetch next.
+    /// </summary>
+    public void TruncateFullyAndStartAt(long offset)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            CutLocked(long.MinValue, startAt: offset);
+            _highWatermark = Math.Max(_highWatermark, offset);
+        }
+    }
+
+    /// <summary>Removes the batches at or after <paramref name="offset"/>; with nothing left, the log starts at <paramref name="startAt"/> (by default the cut itself).</summary>
+    private void CutLocked(long offset, long? startAt = null)
+    {
+        var segments = Segments;
+        var keep = segments.Where(s => s.BaseOffset < offset).ToList();
+        foreach (var segment in segments.Where(s => s.BaseOffset >= offset))
+        {
+            segment.Retire(deleteFiles: true);
+        }
+        if (keep.Count == 0)
+        {
+            keep.Add(NewSegment(startAt ?? offset));
+        }
+        else
+        {
+            keep[^1].TruncateTo(offset);
+        }
+        Publish(keep.ToArray());
+        _logEndOffset = keep[^1].NextOffset;
+        _highWatermark = Math.Min(_highWatermark, _logEndOffset);
+        // Starting over, no epoch of the old log applies any more.
+        _epochs.TruncateFromEnd(startAt is null ? _logEndOffset : long.MinValue);
+        // Snapshots above the new end describe cut records; the table is rebuilt from one below it.
+        _producers = ProducerStateLoader.Load(Directory, Segments);
+        _groupCommitter.ResetDurableOffset(_logEndOffset);
+        // The cut segment changed after it was durable: after a crash, recover from it.
+        _recoveryPoint.Write(Math.Min(_recoveryPoint.Read(), keep[^1].BaseOffset));
     }
 
     /// <summary>
