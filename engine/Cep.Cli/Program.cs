@@ -26,4 +26,5 @@ root.Subcommands.Add(RunCommand.Create());
 root.Subcommands.Add(ReplayCommand.Create());
 root.Subcommands.Add(DaemonCommand.Create());
 root.Subcommands.Add(QueryCommand.Create());
+root.Subcommands.Add(ClusterCommand.Create());
 return await root.Parse(args).InvokeAsync();

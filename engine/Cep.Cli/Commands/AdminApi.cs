@@ -1,4 +1,5 @@
 using System.Text;
+using Cep.Broker.Cluster;
 using Cep.Broker.Groups;
 using Cep.Engine.Runtime;
 using Cep.Query;
@@ -44,13 +45,16 @@ namespace Cep.Cli.Commands;
 internal static class AdminApi
 {
     /// <summary>The API; <paramref name="store"/> is null on a daemon that joined another: its topics are the other's, served there.</summary>
-    public static WebApplication Build(string address, TopicStore? store, QueryManager manager, PrometheusText metrics, GroupCoordinator? groups)
+    public static WebApplication Build(string address, TopicStore? store, QueryManager manager, PrometheusText metrics, GroupCoordinator? groups, Cep.Broker.Cluster.ClusterNode? cluster = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(address);
         var app = builder.Build();
         app.MapGet("/health", () => "ok");
+        app.MapGet("/cluster", () => cluster is null
+            ? Results.Conflict(new { error = "this daemon is not a cluster node (start it with --node-id and --controllers)" })
+            : Results.Json(ClusterView.Of(cluster), System.Text.Json.JsonSerializerOptions.Web));
         app.MapGet("/metrics", () => Results.Text(metrics.Render(), "text/plain; version=0.0.4"));
         MapQueries(app, manager);
         if (store is null)
@@ -60,7 +64,7 @@ internal static class AdminApi
             return app;
         }
         MapGroups(app, store, groups);
-        MapTopics(app, store);
+        MapTopics(app, store, cluster is null ? null : new ClusterTopicAdmin(cluster));
         MapRecords(app, store);
         return app;
     }
@@ -121,13 +125,32 @@ internal static class AdminApi
             QueryGroups().Concat(ClientGroups()).FirstOrDefault(g => g.Group == group) is { } found ? Results.Json(found) : NotFound($"no group '{group}'"));
     }
 
-    private static void MapTopics(WebApplication app, TopicStore store)
+    /// <param name="cluster">On a cluster node, where topic changes go (the controller); null: the store itself.</param>
+    private static void MapTopics(WebApplication app, TopicStore store, ClusterTopicAdmin? cluster)
     {
         app.MapGet("/topics", () => Results.Json(store.ListTopics().Order(StringComparer.Ordinal).Select(topic => TopicView.Of(store.Describe(topic)))));
-        app.MapPost("/topics", (CreateTopicRequest request) => Guard(() =>
-            TopicView.Of(store.CreateTopic(request.Name, request.Partitions ?? 1, request.ReplicationFactor ?? 1, request.Config ?? []))));
+        app.MapPost("/topics", async (CreateTopicRequest request) => cluster is null
+            ? Guard(() => TopicView.Of(store.CreateTopic(request.Name, request.Partitions ?? 1, request.ReplicationFactor ?? 1, request.Config ?? [])))
+            : await GuardAsync(async () =>
+            {
+                await cluster.CreateAsync(request.Name, request.Partitions ?? -1, request.ReplicationFactor ?? -1, request.Config ?? []);
+                return TopicView.Of(store.Describe(request.Name));
+            }));
         app.MapGet("/topics/{topic}", (string topic) => Guard(() => TopicView.Of(store.Describe(topic))));
-        app.MapPatch("/topics/{topic}", (string topic, AlterTopicRequest request) => Guard(() =>
+        app.MapPatch("/topics/{topic}", async (string topic, AlterTopicRequest request) => cluster is not null
+            ? await GuardAsync(async () =>
+            {
+                if (request.Config is { Count: > 0 } changes)
+                {
+                    await cluster.AlterConfigAsync(topic, changes);
+                }
+                if (request.Partitions is int grown)
+                {
+                    await cluster.AddPartitionsAsync(topic, grown);
+                }
+                return TopicView.Of(store.Describe(topic));
+            })
+            : Guard(() =>
         {
             if (request.Config is { Count: > 0 } settings)
             {
@@ -139,11 +162,17 @@ internal static class AdminApi
             }
             return TopicView.Of(store.Describe(topic));
         }));
-        app.MapDelete("/topics/{topic}", (string topic) => Guard(() =>
-        {
-            store.DeleteTopic(topic);
-            return new { deleted = topic };
-        }));
+        app.MapDelete("/topics/{topic}", async (string topic) => cluster is not null
+            ? await GuardAsync(async () =>
+            {
+                await cluster.DeleteAsync(topic);
+                return new { deleted = topic };
+            })
+            : Guard(() =>
+            {
+                store.DeleteTopic(topic);
+                return new { deleted = topic };
+            }));
         app.MapGet("/topics/{topic}/offsets", (string topic, int? partition, long time) => Guard(() =>
         {
             var log = store.GetPartition(topic, partition ?? 0);
@@ -253,6 +282,22 @@ internal static class AdminApi
         catch (StorageException e)
         {
             return Refusal(e);
+        }
+    }
+
+    private static async Task<IResult> GuardAsync(Func<Task<object>> action)
+    {
+        try
+        {
+            return Results.Json(await action());
+        }
+        catch (StorageException e)
+        {
+            return Refusal(e);
+        }
+        catch (Exception e) when (e is ControllerException or IOException or OperationCanceledException)
+        {
+            return Results.Json(new { error = $"the cluster's controller did not take it: {e.Message}" }, statusCode: 503);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using Cep.Broker;
+using Cep.Broker.Cluster;
 using Cep.Broker.Groups;
 using Cep.Connectors.Kafka;
 using Cep.Engine.Runtime;
@@ -35,9 +36,12 @@ internal static class DaemonCommand
         var changelog = new Option<bool>("--changelog") { Description = "Write each task's state changes to its query's changelog topic, so a task moves between daemons with its state (default: $CEP_CHANGELOG, cep.json, else true)", DefaultValueFactory = CliContext.Configured("changelog", true) };
         var standbys = new Option<int>("--standby-replicas") { Description = "How many other daemons keep a warm copy of each task's state, following its changelog, so a moving task restores quickly (default: $CEP_STANDBY_REPLICAS, cep.json, else 0)", DefaultValueFactory = CliContext.Configured("standby-replicas", 0) };
         var session = new Option<double>("--session-timeout") { Description = "Seconds without a heartbeat after which the group gives a daemon's tasks to the others (default: $CEP_SESSION_TIMEOUT, cep.json, else 30)", DefaultValueFactory = CliContext.Configured("session-timeout", 30.0) };
+        var nodeId = new Option<int>("--node-id") { Description = "This node's id in a cluster (with --controllers) (default: $CEP_NODE_ID, cep.json, else 0)", DefaultValueFactory = CliContext.Configured("node-id", 0) };
+        var controllers = new Option<string?>("--controllers") { Description = "Run as a node of a cluster whose controllers (the Raft quorum holding its metadata; each node runs one) are ID@HOST:PORT,..., e.g. 1@127.0.0.1:9093,2@127.0.0.1:9094,3@127.0.0.1:9095 (default: $CEP_CONTROLLERS, cep.json)", DefaultValueFactory = CliContext.Configured<string?>("controllers", null) };
+        var replicationFactor = new Option<int>("--replication-factor") { Description = "Replicas of a topic's partitions when its creation does not say, in a cluster (default: $CEP_REPLICATION_FACTOR, cep.json, else 1)", DefaultValueFactory = CliContext.Configured("replication-factor", 1) };
         var print = new Option<bool>("--print") { Description = "Print every record the queries write (topic TAB [key TAB] value)" };
         var exit = new Option<bool>("--exit-when-caught-up") { Description = "Run the queries to the end their inputs have at start, then stop (demos, tests)" };
-        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, join, changelog, standbys, session, maxConnections, maxRequest, interval, QueryHost.WorkersOption, print, exit };
+        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, join, nodeId, controllers, replicationFactor, changelog, standbys, session, maxConnections, maxRequest, interval, QueryHost.WorkersOption, print, exit };
         command.Validators.Add(result =>
         {
             if (result.GetValue(kafka) is { } address && address != "off" && !IPEndPoint.TryParse(address, out _))
@@ -51,6 +55,21 @@ internal static class DaemonCommand
             if (result.GetValue(standbys) is < 0 or > 10)
             {
                 result.AddError($"--standby-replicas {result.GetValue(standbys)}: expected 0 to 10");
+            }
+            if (result.GetValue(controllers) is { } quorum)
+            {
+                try
+                {
+                    QuorumOptions.ParseVoters(quorum);
+                }
+                catch (FormatException e)
+                {
+                    result.AddError($"--controllers: {e.Message}");
+                }
+                if (result.GetValue(join) is not null || result.GetValue(kafka) == "off")
+                {
+                    result.AddError("--controllers makes this daemon a cluster node serving Kafka clients: it cannot --join another or run with --kafka off");
+                }
             }
             if (result.GetValue(join) is { } joined && HostPort(joined) is null)
             {
@@ -81,18 +100,32 @@ internal static class DaemonCommand
                 LoggerFactory = logging,
             };
             string? joined = parse.GetValue(join);
-            // A joining daemon works on the other's log: its own store only holds nothing.
-            using var remote = joined is null ? null : new ProtocolTopicLog(joined, $"cep-daemon-{Environment.ProcessId}");
-            ITopicLog shared = remote ?? (ITopicLog)new EmbeddedTopicLog(store);
-            ITopicLog log = parse.GetValue(print) ? new PrintingTopicLog(shared, Console.Out) : shared;
-            var catalog = new QueryCatalog(Path.Combine(data, "catalog.json"));
             using var cts = CliContext.CancelOnSignal(ct);
+            if (parse.GetValue(controllers) is { } voters && !QuorumOptions.ParseVoters(voters).ContainsKey(parse.GetValue(nodeId)))
+            {
+                throw new CommandException($"--node-id {parse.GetValue(nodeId)} is not one of --controllers ({string.Join(", ", QuorumOptions.ParseVoters(voters).Keys)}): every node of a cluster is one of its controllers");
+            }
+            // A cluster node: its quorum seat first, then the broker that serves for it.
+            await using var cluster = parse.GetValue(controllers) is { } quorum
+                ? await ClusterNode.StartAsync(store, new ClusterOptions
+                {
+                    NodeId = parse.GetValue(nodeId),
+                    Controllers = QuorumOptions.ParseVoters(quorum),
+                    Controller = new ControllerOptions { DefaultReplicationFactor = parse.GetValue(replicationFactor) },
+                }, logging, cts.Token)
+                : null;
             // The broker (and its group coordinator) outlives the queries: they leave their groups when they stop.
             string listen = joined is not null ? "off" : parse.GetValue(kafka)!;
             var sessionTimeout = TimeSpan.FromSeconds(parse.GetValue(session));
             await using var broker = listen != "off"
-                ? await KafkaBroker.StartAsync(store, new BrokerOptions { Listen = IPEndPoint.Parse(listen), MaxConnections = parse.GetValue(maxConnections), MaxRequestBytes = parse.GetValue(maxRequest) }, logging, cts.Token)
+                ? await KafkaBroker.StartAsync(store, new BrokerOptions { Listen = IPEndPoint.Parse(listen), NodeId = parse.GetValue(nodeId), MaxConnections = parse.GetValue(maxConnections), MaxRequestBytes = parse.GetValue(maxRequest) }, logging, cts.Token, cluster)
                 : null;
+            // A joining daemon works on the other's log, a cluster node on the cluster's (each partition at its leader): its own store holds replicas only.
+            string? remoteLog = joined ?? (cluster is not null ? $"{IPEndPoint.Parse(listen).Address}:{broker!.Port}" : null);
+            using var remote = remoteLog is null ? null : new ProtocolTopicLog(remoteLog, $"cep-daemon-{Environment.ProcessId}");
+            ITopicLog shared = remote ?? (ITopicLog)new EmbeddedTopicLog(store);
+            ITopicLog log = parse.GetValue(print) ? new PrintingTopicLog(shared, Console.Out) : shared;
+            var catalog = new QueryCatalog(Path.Combine(data, "catalog.json"));
             await using var ownCoordinator = broker is null && joined is null ? new GroupCoordinator(store) : null;
             await using var protocolMembership = joined is null ? null : new ProtocolMembership(HostPort(joined)!.Value.Host, HostPort(joined)!.Value.Port, $"cep-daemon-{Environment.ProcessId}") { SessionTimeout = sessionTimeout };
             IGroupMembership membership = protocolMembership ?? (IGroupMembership)new CoordinatorMembership(broker?.Groups ?? ownCoordinator!, $"cep-daemon-{Environment.ProcessId}") { SessionTimeout = sessionTimeout };
@@ -110,7 +143,7 @@ internal static class DaemonCommand
             }
             using var watcher = parse.GetValue(queries) is { } folder ? await WatchAsync(folder, manager, catalog, logger) : null;
             string address = parse.GetValue(http)!;
-            var app = AdminApi.Build(address, joined is null ? store : null, manager, metrics, broker?.Groups ?? ownCoordinator);
+            var app = AdminApi.Build(address, joined is null ? store : null, manager, metrics, broker?.Groups ?? ownCoordinator, cluster);
             await app.StartAsync(cts.Token);
             string? kafkaAddress = broker is null ? null : $"{IPEndPoint.Parse(listen).Address}:{broker.Port}";
             string daemonFile = CliContext.DaemonFile(data);
