@@ -47,13 +47,17 @@ internal sealed class DaemonProcess : IDisposable
     /// <summary>SIGTERM, then waits for the exit; returns the exit code, what the daemon printed and its log.</summary>
     public async Task<(int ExitCode, string Output, string Log)> StopAsync()
     {
-        using (var term = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
-        {
-            await term.WaitForExitAsync();
-        }
+        await SignalAsync("TERM");
         using var limit = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         await _process.WaitForExitAsync(limit.Token);
         return (_process.ExitCode, await _stdout, await _stderr);
+    }
+
+    /// <summary>Sends signal <paramref name="name"/> (TERM, STOP, CONT, …) to the daemon.</summary>
+    public async Task SignalAsync(string name)
+    {
+        using var kill = Process.Start("kill", [$"-{name}", _process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        await kill.WaitForExitAsync();
     }
 
     public void Dispose()

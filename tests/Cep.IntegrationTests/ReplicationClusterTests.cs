@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Text.Json;
 using Cep.Storage.Topics;
 using Confluent.Kafka;
@@ -8,83 +7,123 @@ namespace Cep.IntegrationTests;
 
 /// <summary>
 /// A three-node cluster of real <c>cep daemon</c> processes on loopback (each a controller and a
-/// broker), replication factor 3, min.insync.replicas 2: a Confluent.Kafka idempotent producer
-/// writes with acks=all the whole time while the test SIGKILLs the leader of each partition in
-/// turn and starts it again. At the end every acknowledged record is in the log exactly once,
-/// at the offset it was acknowledged with, and every replica holds the same bytes.
+/// broker), replication factor 3, min.insync.replicas 2. A Confluent.Kafka idempotent producer
+/// writes with acks=all and a consumer reads, the whole time, while the test: SIGKILLs the leader
+/// of each partition in turn and starts it again; SIGKILLs the active controller, creates a
+/// topic through the others, and starts it again with its data directory wiped; freezes a leader
+/// (SIGSTOP: it neither answers nor heartbeats, as if cut off) and thaws it. At the end the
+/// history of writes and reads is checked against the final log (no acknowledged write lost, no
+/// read of a value never written or later truncated, no duplicate) and every replica holds the
+/// same bytes.
 /// </summary>
-public sealed class ReplicationClusterTests
+public sealed class ReplicationClusterTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Partitions = 3;
 
     [Fact]
-    public async Task Killing_each_partitions_leader_in_turn_loses_no_acknowledged_record_and_replicas_stay_identical()
+    public async Task Leaders_and_the_controller_killed_wiped_and_cut_off_lose_no_acknowledged_write_and_replicas_stay_identical()
     {
         using var data = new TempDirectory();
         string controllers = string.Join(",", Enumerable.Range(1, 3).Select(id => $"{id}@127.0.0.1:{DaemonProcess.FreePort()}"));
         var nodes = new Dictionary<int, DaemonProcess>();
-        var acknowledged = new ConcurrentBag<(int Partition, long Offset, string Value)>();
+        var history = new ProduceHistory();
+        var exits = new Dictionary<int, int>();
         async Task StartAsync(int id) => nodes[id] = await DaemonProcess.StartAsync(data.Combine($"node-{id}"), "--node-id", $"{id}", "--controllers", controllers, "--replication-factor", "3");
+        async Task KillAsync(int id)
+        {
+            nodes[id].Process.Kill(); // SIGKILL
+            await nodes[id].Process.WaitForExitAsync();
+            nodes[id].Dispose();
+            nodes.Remove(id);
+        }
+        Task AllInSyncAsync() => DaemonProcess.Eventually(async () => (await ClusterAsync(nodes.Values.First())).Partitions.Count(p => p.Topic == "events" && p.Isr.Count == 3) == Partitions);
+        Task WritesGoOnAsync(int before) => DaemonProcess.Eventually(() => Task.FromResult(history.Acknowledged > before + 50));
         try
         {
             await Task.WhenAll(Enumerable.Range(1, 3).Select(StartAsync));
             await DaemonProcess.Eventually(async () => (await ClusterAsync(nodes.Values.First())).Brokers.Count(b => b.State == "live") == 3);
             string bootstrap = string.Join(",", nodes.Values.Select(n => n.KafkaAddress));
-            using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build())
-            {
-                await admin.CreateTopicsAsync([new TopicSpecification { Name = "events", NumPartitions = Partitions, ReplicationFactor = 3, Configs = new() { ["min.insync.replicas"] = "2" } }]);
-            }
-            await DaemonProcess.Eventually(async () => (await ClusterAsync(nodes.Values.First())).Partitions.Count(p => p.Topic == "events" && p.Isr.Count == 3) == Partitions);
+            await CreateTopicAsync(bootstrap, "events", Partitions, 3);
+            await AllInSyncAsync();
 
-            using var stopProducing = new CancellationTokenSource();
-            var producing = Task.Run(() => ProduceAsync(bootstrap, acknowledged, stopProducing.Token));
-            await Task.Delay(1000);
+            using var stop = new CancellationTokenSource();
+            var producing = Task.Run(() => ProduceAsync(bootstrap, history, stop.Token));
+            var consuming = Task.Run(() => Consume(bootstrap, history, stop.Token));
+            await WritesGoOnAsync(0);
+
+            output.WriteLine($"{DateTime.Now:HH:mm:ss.fff} writing; 1. killing leaders");
+            // 1. Each partition's leader, SIGKILLed and started again.
             for (int partition = 0; partition < Partitions; partition++)
             {
-                var view = await ClusterAsync(nodes.Values.First());
-                int leader = view.Partitions.Single(p => p.Topic == "events" && p.Index == partition).Leader;
-                int before = acknowledged.Count;
-                nodes[leader].Process.Kill(); // SIGKILL
-                await nodes[leader].Process.WaitForExitAsync();
-                nodes[leader].Dispose();
-                nodes.Remove(leader);
-                var survivor = nodes.Values.First();
-                await DaemonProcess.Eventually(async () => (await ClusterAsync(survivor)).Partitions.Where(p => p.Topic == "events").All(p => p.Leader >= 0 && p.Leader != leader));
-                await DaemonProcess.Eventually(() => Task.FromResult(acknowledged.Count > before + 50)); // writes go on with two replicas
+                int leader = (await ClusterAsync(nodes.Values.First())).Partitions.Single(p => p.Topic == "events" && p.Index == partition).Leader;
+                int before = history.Acknowledged;
+                await KillAsync(leader);
+                await DaemonProcess.Eventually(async () => (await ClusterAsync(nodes.Values.First())).Partitions.Where(p => p.Topic == "events").All(p => p.Leader >= 0 && p.Leader != leader));
+                await WritesGoOnAsync(before);
                 await StartAsync(leader);
-                await DaemonProcess.Eventually(async () => (await ClusterAsync(survivor)).Partitions.Count(p => p.Topic == "events" && p.Isr.Count == 3) == Partitions);
+                await AllInSyncAsync();
             }
-            await Task.Delay(1000);
-            await stopProducing.CancelAsync();
-            int errors = await producing;
-            Assert.True(acknowledged.Count > 500, $"only {acknowledged.Count} records were acknowledged ({errors} failed)");
+
+            output.WriteLine($"{DateTime.Now:HH:mm:ss.fff} 2. killing the controller ({history.Acknowledged} acknowledged)");
+            // 2. The active controller, SIGKILLed: another is elected and topics can still be created; it comes back with an empty data directory.
+            int controller = (await ClusterAsync(nodes.Values.First())).ActiveController!.Value;
+            await KillAsync(controller);
+            var survivor = nodes.Values.First();
+            await DaemonProcess.Eventually(async () => (await ClusterAsync(survivor)).ActiveController is { } active && active != controller);
+            await CreateTopicAsync(string.Join(",", nodes.Values.Select(n => n.KafkaAddress)), "after-failover", 2, 2);
+            await DaemonProcess.Eventually(async () => (await ClusterAsync(survivor)).Partitions.Count(p => p.Topic == "after-failover" && p.Leader >= 0) == 2);
+            // The two survivors hold the same metadata before the third returns without any.
+            await DaemonProcess.Eventually(async () => (await Task.WhenAll(nodes.Values.Select(async n => (await ClusterAsync(n)).MetadataOffset))).Distinct().Count() == 1);
+            Directory.Delete(data.Combine($"node-{controller}"), recursive: true);
+            await StartAsync(controller);
+            await AllInSyncAsync();
+
+            output.WriteLine($"{DateTime.Now:HH:mm:ss.fff} 3. freezing a leader ({history.Acknowledged} acknowledged)");
+            // 3. A leader cut off (frozen) for longer than the session: the others fence it and go on; thawed, it catches up.
+            int frozen = (await ClusterAsync(nodes.Values.First())).Partitions.Single(p => p.Topic == "events" && p.Index == 1).Leader;
+            int beforeFreeze = history.Acknowledged;
+            await nodes[frozen].SignalAsync("STOP");
+            var other = nodes.Values.First(n => n != nodes[frozen]);
+            await DaemonProcess.Eventually(async () => (await ClusterAsync(other)).Partitions.Single(p => p.Topic == "events" && p.Index == 1).Leader is var l && l >= 0 && l != frozen);
+            await WritesGoOnAsync(beforeFreeze);
+            await nodes[frozen].SignalAsync("CONT");
+            await AllInSyncAsync();
+
+            output.WriteLine($"{DateTime.Now:HH:mm:ss.fff} thawed ({history.Acknowledged} acknowledged)");
+            await WritesGoOnAsync(history.Acknowledged);
+            await stop.CancelAsync();
+            int failed = await producing;
+            await consuming;
+            Assert.True(history.Acknowledged > 1000, $"only {history.Acknowledged} writes were acknowledged ({failed} failed)");
+            Assert.True(history.Reads > 1000, $"only {history.Reads} records were read");
         }
         finally
         {
-            foreach (var node in nodes.Values)
+            foreach (var (id, node) in nodes)
             {
+                await node.SignalAsync("CONT"); // in case the test failed while it was frozen
                 var (exit, _, log) = await node.StopAsync();
-                Assert.True(exit == 0, log);
+                output.WriteLine($"--- node {id} exited {exit}:\n{log}");
+                exits[id] = exit;
                 node.Dispose();
             }
         }
+        Assert.All(exits, e => Assert.True(e.Value == 0, $"node {e.Key} exited {e.Value} (its log is in the test output)"));
 
-        // Every replica's log, read from its data directory: the same bytes; each acknowledged record once, where it was acknowledged.
+        // The replicas, read from their data directories: the same bytes; the history consistent with them.
         var stores = Enumerable.Range(1, 3).Select(id => TopicStore.Open(data.Combine($"node-{id}"))).ToList();
         try
         {
+            var finalLogs = new Dictionary<int, Dictionary<long, string>>();
             foreach (int partition in Enumerable.Range(0, Partitions))
             {
                 var logs = stores.Select(s => s.GetPartition("events", partition)).ToList();
                 var bytes = logs.Select(l => l.ReadForReplica(0, 256 << 20).Records.ToArray()).ToList();
                 Assert.All(bytes, b => Assert.Equal(bytes[0], b));
-                var records = ReadValues(logs[0]);
-                Assert.Equal(records.Count, records.Values.Distinct().Count());
-                foreach (var (_, offset, value) in acknowledged.Where(a => a.Partition == partition))
-                {
-                    Assert.True(records.TryGetValue(offset, out var stored) && stored == value, $"events/{partition}: {value} was acknowledged at offset {offset}, but the log has {stored ?? "nothing"} there");
-                }
+                finalLogs[partition] = TopicValues.WithOffsets(logs[0]);
             }
+            var anomalies = history.Check(finalLogs);
+            Assert.True(anomalies.Count == 0, string.Join("\n", anomalies.Take(20)));
         }
         finally
         {
@@ -92,43 +131,40 @@ public sealed class ReplicationClusterTests
         }
     }
 
-    private static Dictionary<long, string> ReadValues(Cep.Storage.Log.PartitionLog log)
+    private static async Task CreateTopicAsync(string bootstrap, string name, int partitions, short replicationFactor)
     {
-        var values = new Dictionary<long, string>();
-        var reader = new Cep.Storage.Log.PartitionReader(log, 0);
-        var records = reader.ReadAsync(follow: false).GetAsyncEnumerator();
-        while (records.MoveNextAsync().AsTask().GetAwaiter().GetResult())
-        {
-            values[records.Current.Offset] = System.Text.Encoding.UTF8.GetString(records.Current.Value!.Value.Span);
-        }
-        return values;
+        using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
+        await admin.CreateTopicsAsync([new TopicSpecification { Name = name, NumPartitions = partitions, ReplicationFactor = replicationFactor, Configs = new() { ["min.insync.replicas"] = "2" } }]);
     }
 
-    /// <summary>Produces v0, v1, … with acks=all until stopped; records each acknowledgement; returns how many failed.</summary>
-    private static async Task<int> ProduceAsync(string bootstrap, ConcurrentBag<(int, long, string)> acknowledged, CancellationToken stop)
+    /// <summary>Produces v0, v1, … with acks=all until stopped, 50 in flight; returns how many failed.</summary>
+    private static async Task<int> ProduceAsync(string bootstrap, ProduceHistory history, CancellationToken stop)
     {
         using var producer = new ProducerBuilder<string, string>(new ProducerConfig
         {
             BootstrapServers = bootstrap,
             Acks = Acks.All,
             EnableIdempotence = true,
-            MessageTimeoutMs = 60_000,
+            MessageTimeoutMs = 120_000,
+            // A frozen leader holds a produce request until the socket timeout; then the producer asks the new one.
+            SocketTimeoutMs = 5_000,
             LingerMs = 5,
         }).Build();
-        int errors = 0;
+        int failed = 0;
         var inFlight = new List<Task>();
         for (int i = 0; !stop.IsCancellationRequested; i++)
         {
             string value = $"v{i}";
+            history.Attempt(value);
             inFlight.Add(producer.ProduceAsync("events", new Message<string, string> { Key = $"k{i % 11}", Value = value }).ContinueWith(t =>
             {
                 if (t.IsCompletedSuccessfully)
                 {
-                    acknowledged.Add((t.Result.Partition.Value, t.Result.Offset.Value, value));
+                    history.Acknowledge(t.Result.Partition.Value, t.Result.Offset.Value, value);
                 }
                 else
                 {
-                    Interlocked.Increment(ref errors);
+                    Interlocked.Increment(ref failed);
                 }
             }, TaskScheduler.Default));
             if (inFlight.Count >= 50)
@@ -138,13 +174,42 @@ public sealed class ReplicationClusterTests
             }
         }
         await Task.WhenAll(inFlight);
-        return errors;
+        return failed;
+    }
+
+    /// <summary>Reads every partition from the start until stopped (assigned, no group), recording each record seen.</summary>
+    private static void Consume(string bootstrap, ProduceHistory history, CancellationToken stop)
+    {
+        using var consumer = new ConsumerBuilder<string, string>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "history-reader",
+            EnableAutoCommit = false,
+            AutoOffsetReset = AutoOffsetReset.Error, // a reset would hide a read past the log
+            SocketTimeoutMs = 5_000,
+        }).Build();
+        consumer.Assign(Enumerable.Range(0, Partitions).Select(p => new TopicPartitionOffset("events", p, 0)));
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                if (consumer.Consume(TimeSpan.FromMilliseconds(100)) is { IsPartitionEOF: false, Message: { } message } result)
+                {
+                    history.Read(result.Partition.Value, result.Offset.Value, message.Value);
+                }
+            }
+            catch (ConsumeException e) when (!e.Error.IsFatal)
+            {
+                // Leadership moving: the client retries.
+            }
+        }
+        consumer.Close();
     }
 
     private static async Task<ClusterStatus> ClusterAsync(DaemonProcess node) =>
         JsonSerializer.Deserialize<ClusterStatus>(await node.Http.GetStringAsync("/cluster"), JsonSerializerOptions.Web)!;
 
-    private sealed record ClusterStatus(int? ActiveController, List<BrokerStatus> Brokers, List<PartitionStatus> Partitions);
+    private sealed record ClusterStatus(int? ActiveController, long MetadataOffset, List<BrokerStatus> Brokers, List<PartitionStatus> Partitions);
 
     private sealed record BrokerStatus(int Id, string State);
 

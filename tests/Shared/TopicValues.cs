@@ -1,10 +1,11 @@
 using System.Text;
+using Cep.Storage.Log;
 using Cep.Storage.Records;
 using Cep.Storage.Topics;
 
 namespace Cep.Tests;
 
-/// <summary>Every record value of a topic in the store, as UTF-8 text, partition after partition.</summary>
+/// <summary>Record values of a topic or a partition as UTF-8 text: a topic's partition after partition, or a partition's by offset.</summary>
 internal static class TopicValues
 {
     public static List<string> Of(TopicStore store, string topic)
@@ -19,6 +20,26 @@ internal static class TopicValues
                     values.Add(Encoding.UTF8.GetString(record.Value!.Value.Span));
                 }
             }
+        }
+        return values;
+    }
+
+    /// <summary>Every record of <paramref name="log"/> below its high watermark: offset → value.</summary>
+    public static Dictionary<long, string> WithOffsets(PartitionLog log)
+    {
+        var values = new Dictionary<long, string>();
+        long offset = log.LogStartOffset;
+        while (offset < log.HighWatermark)
+        {
+            var batches = RecordBatch.ReadAll(log.Read(offset, 1 << 20).Records).ToList();
+            foreach (var batch in batches)
+            {
+                foreach (var record in batch)
+                {
+                    values[record.Offset] = Encoding.UTF8.GetString(record.Value!.Value.Span);
+                }
+            }
+            offset = batches[^1].LastOffset + 1;
         }
         return values;
     }

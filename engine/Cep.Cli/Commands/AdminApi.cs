@@ -45,7 +45,8 @@ namespace Cep.Cli.Commands;
 internal static class AdminApi
 {
     /// <summary>The API; <paramref name="store"/> is null on a daemon that joined another: its topics are the other's, served there.</summary>
-    public static WebApplication Build(string address, TopicStore? store, QueryManager manager, PrometheusText metrics, GroupCoordinator? groups, Cep.Broker.Cluster.ClusterNode? cluster = null)
+    /// <param name="cluster">The cluster node this daemon is, if any; <paramref name="clusterLog"/> then reaches each partition's leader.</param>
+    public static WebApplication Build(string address, TopicStore? store, QueryManager manager, PrometheusText metrics, GroupCoordinator? groups, ClusterNode? cluster = null, ITopicLog? clusterLog = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -65,7 +66,7 @@ internal static class AdminApi
         }
         MapGroups(app, store, groups);
         MapTopics(app, store, cluster is null ? null : new ClusterTopicAdmin(cluster));
-        MapRecords(app, store);
+        MapRecords(app, store, clusterLog);
         return app;
     }
 
@@ -128,15 +129,16 @@ internal static class AdminApi
     /// <param name="cluster">On a cluster node, where topic changes go (the controller); null: the store itself.</param>
     private static void MapTopics(WebApplication app, TopicStore store, ClusterTopicAdmin? cluster)
     {
-        app.MapGet("/topics", () => Results.Json(store.ListTopics().Order(StringComparer.Ordinal).Select(topic => TopicView.Of(store.Describe(topic)))));
+        TopicView View(string topic) => cluster is null ? TopicView.Of(store.Describe(topic)) : cluster.View(store.Describe(topic));
+        app.MapGet("/topics", () => Results.Json(store.ListTopics().Where(t => cluster?.Knows(t) ?? true).Order(StringComparer.Ordinal).Select(View)));
         app.MapPost("/topics", async (CreateTopicRequest request) => cluster is null
             ? Guard(() => TopicView.Of(store.CreateTopic(request.Name, request.Partitions ?? 1, request.ReplicationFactor ?? 1, request.Config ?? [])))
             : await GuardAsync(async () =>
             {
                 await cluster.CreateAsync(request.Name, request.Partitions ?? -1, request.ReplicationFactor ?? -1, request.Config ?? []);
-                return TopicView.Of(store.Describe(request.Name));
+                return View(request.Name);
             }));
-        app.MapGet("/topics/{topic}", (string topic) => Guard(() => TopicView.Of(store.Describe(topic))));
+        app.MapGet("/topics/{topic}", (string topic) => Guard(() => View(topic)));
         app.MapPatch("/topics/{topic}", async (string topic, AlterTopicRequest request) => cluster is not null
             ? await GuardAsync(async () =>
             {
@@ -148,7 +150,7 @@ internal static class AdminApi
                 {
                     await cluster.AddPartitionsAsync(topic, grown);
                 }
-                return TopicView.Of(store.Describe(topic));
+                return View(topic);
             })
             : Guard(() =>
         {
@@ -180,14 +182,15 @@ internal static class AdminApi
         }));
     }
 
-    private static void MapRecords(WebApplication app, TopicStore store)
+    /// <param name="clusterLog">On a cluster node, where produced records go (each partition's leader); null: the store itself.</param>
+    private static void MapRecords(WebApplication app, TopicStore store, ITopicLog? clusterLog)
     {
         app.MapPost("/topics/{topic}/records", async (string topic, HttpRequest request, string? keySeparator, int? partition, long? firstLine) =>
         {
             ProduceCommand.Producer producer;
             try
             {
-                producer = ProduceCommand.Producer.Open(store, topic, keySeparator, partition);
+                producer = ProduceCommand.Producer.Open(store, topic, keySeparator, partition, clusterLog);
             }
             catch (StorageException e)
             {

@@ -61,6 +61,16 @@ internal sealed class ClusterTopicAdmin(ClusterNode node)
         await SeenAsync(image => !image.Topics.ContainsKey(name));
     }
 
+    /// <summary>Whether the cluster has the topic (the local store may also hold internal ones of its own).</summary>
+    public bool Knows(string topic) => node.Replicas.Image.Topics.ContainsKey(topic);
+
+    /// <summary>A topic as the admin API shows it: this node's replicas' offsets, the cluster's replication factor.</summary>
+    public TopicView View(Cep.Storage.Topics.TopicDescription local) =>
+        TopicView.Of(local) with
+        {
+            ReplicationFactor = node.Replicas.Image.Topics.TryGetValue(local.Name, out var topic) && topic.Partitions.Length > 0 ? topic.Partitions[0].Replicas.Count : local.ReplicationFactor,
+        };
+
     private static void Check(short code, string? message)
     {
         if (code == (short)ErrorCode.UnknownTopicOrPartition)

@@ -143,7 +143,7 @@ internal static class DaemonCommand
             }
             using var watcher = parse.GetValue(queries) is { } folder ? await WatchAsync(folder, manager, catalog, logger) : null;
             string address = parse.GetValue(http)!;
-            var app = AdminApi.Build(address, joined is null ? store : null, manager, metrics, broker?.Groups ?? ownCoordinator, cluster);
+            var app = AdminApi.Build(address, joined is null ? store : null, manager, metrics, broker?.Groups ?? ownCoordinator, cluster, cluster is null ? null : remote);
             await app.StartAsync(cts.Token);
             string? kafkaAddress = broker is null ? null : $"{IPEndPoint.Parse(listen).Address}:{broker.Port}";
             string daemonFile = CliContext.DaemonFile(data);

@@ -103,11 +103,15 @@ internal static class ProduceCommand
         }
     }
 
-    /// <summary>Lines into one topic of the store: per-partition batch builders, the appends in flight, and the count acknowledged.</summary>
-    internal sealed class Producer(TopicStore store, string topic, int partitionCount, string? separator, int? fixedPartition) : ILineSink
+    /// <summary>
+    /// Lines into one topic of the store: per-partition batch builders, the appends in flight,
+    /// and the count acknowledged. The batches go to the store's partitions, or, on a cluster
+    /// node, through <c>log</c> to each partition's leader (acks=all).
+    /// </summary>
+    internal sealed class Producer(TopicStore store, string topic, int partitionCount, string? separator, int? fixedPartition, Cep.Engine.Runtime.ITopicLog? log) : ILineSink
     {
         private readonly RecordBatchBuilder?[] _builders = new RecordBatchBuilder?[partitionCount];
-        private readonly Queue<Task<AppendResult>> _inFlight = new();
+        private readonly Queue<Task<int>> _inFlight = new();
         private readonly int _maxBatchBytes = Math.Min(1024 * 1024, store.GetPartition(topic, 0).Config.MaxMessageBytes);
         private byte[] _buffer = new byte[4096];
 
@@ -117,7 +121,7 @@ internal static class ProduceCommand
         public long Acknowledged { get; private set; }
 
         /// <summary>A producer into <paramref name="topic"/>; a bad partition or an empty separator is refused here, before any line.</summary>
-        public static Producer Open(TopicStore store, string topic, string? separator, int? fixedPartition)
+        public static Producer Open(TopicStore store, string topic, string? separator, int? fixedPartition, Cep.Engine.Runtime.ITopicLog? log = null)
         {
             int partitions = store.PartitionCount(topic);
             if (fixedPartition is int p)
@@ -128,7 +132,7 @@ internal static class ProduceCommand
             {
                 throw new InvalidConfigException("--key-separator must not be empty");
             }
-            return new Producer(store, topic, partitions, separator, fixedPartition);
+            return new Producer(store, topic, partitions, separator, fixedPartition, log);
         }
 
         public async ValueTask AddAsync(string line, long lineNumber)
@@ -205,19 +209,29 @@ internal static class ProduceCommand
             var builder = _builders[partition]!;
             // The log keeps writing into the batch's buffer (offsets), so hand it a copy and reuse the builder.
             byte[] batch = builder.Build().ToArray();
+            int records = builder.Count;
             builder.Reset();
-            var log = store.GetPartition(topic, partition);
-            _inFlight.Enqueue(log.AppendAsync(batch).AsTask());
+            _inFlight.Enqueue(AppendAsync(partition, batch, records));
             if (_inFlight.Count >= MaxInFlight)
             {
                 await CompleteOldestAsync();
             }
         }
 
+        /// <summary>Appends one batch of <paramref name="records"/> records; returns how many were acknowledged.</summary>
+        private async Task<int> AppendAsync(int partition, byte[] batch, int records)
+        {
+            if (log is null)
+            {
+                return (await store.GetPartition(topic, partition).AppendAsync(batch)).RecordCount;
+            }
+            await log.AppendAsync(topic, partition, batch);
+            return records;
+        }
+
         private async Task CompleteOldestAsync()
         {
-            var result = await _inFlight.Dequeue();
-            Acknowledged += result.RecordCount;
+            Acknowledged += await _inFlight.Dequeue();
         }
     }
 }

@@ -31,12 +31,12 @@ internal static class TopicsCommand
     {
         var name = new Argument<string>("name") { Description = "Topic name" };
         var partitions = new Option<int>("--partitions") { Description = "Number of partitions", DefaultValueFactory = _ => 1 };
-        var replication = new Option<int>("--replication-factor") { Description = "Replicas per partition", DefaultValueFactory = _ => 1 };
+        var replication = new Option<int?>("--replication-factor") { Description = "Replicas per partition (default: 1; on a cluster, the cluster's --replication-factor)" };
         var config = ConfigOption();
         var command = new Command("create", "Create a topic") { name, partitions, replication, config };
         command.SetAction((parse, ct) => RunAsync(
             parse,
-            store => TopicView.Of(store.CreateTopic(parse.GetValue(name)!, parse.GetValue(partitions), parse.GetValue(replication), Settings(parse, config))),
+            store => TopicView.Of(store.CreateTopic(parse.GetValue(name)!, parse.GetValue(partitions), parse.GetValue(replication) ?? 1, Settings(parse, config))),
             client => client.PostAsync("/topics", new { name = parse.GetValue(name), partitions = parse.GetValue(partitions), replicationFactor = parse.GetValue(replication), config = Settings(parse, config) }, ct),
             topic => Console.WriteLine($"created topic {topic.Name} with {topic.Partitions.Count} partition(s)")));
         return command;

@@ -10,7 +10,7 @@ namespace Cep.Broker.Cluster;
 /// the metadata as of now, what records a request or the passing of time adds. It registers,
 /// fences and unfences brokers, places replicas of new partitions, elects leaders from the
 /// in-sync replicas only (no unclean election: a partition with no live in-sync replica has no
-/// leader until one returns), checks leaders' ISR changes against the epochs they saw, and
+/// leader until one returns, unless the topic sets unclean.leader.election.enable), checks leaders' ISR changes against the epochs they saw, and
 /// moves leadership back to preferred replicas. Each decision is worked out on a scratch copy
 /// of the image, record by record, so a decision that fences two brokers sees the first fence
 /// when it handles the second. It decides only; the caller replicates the records and applies
@@ -79,9 +79,11 @@ public sealed class ClusterController(ControllerOptions options, TimeProvider ti
         if (broker.Fenced)
         {
             decision.Emit(new BrokerFenceRecord(nodeId, epoch, Fenced: false));
-            foreach (var partition in image.PartitionsOn(nodeId).Where(p => p.Leader < 0 && p.Isr.Contains(nodeId)))
+            foreach (var partition in image.PartitionsOn(nodeId).Where(p => p.Leader < 0 && (p.Isr.Contains(nodeId) || Unclean(image, p.Topic))))
             {
-                decision.Emit(partition with { Leader = nodeId, LeaderEpoch = partition.LeaderEpoch + 1, PartitionEpoch = partition.PartitionEpoch + 1 });
+                // Unclean: the ISR starts over with the out-of-date replica that now leads.
+                var isr = partition.Isr.Contains(nodeId) ? partition.Isr : [nodeId];
+                decision.Emit(partition with { Isr = isr, Leader = nodeId, LeaderEpoch = partition.LeaderEpoch + 1, PartitionEpoch = partition.PartitionEpoch + 1 });
             }
         }
         return decision.Records;
@@ -223,6 +225,10 @@ public sealed class ClusterController(ControllerOptions options, TimeProvider ti
         return decision.Records;
     }
 
+    /// <summary>The topic allows an out-of-date replica to lead when no in-sync one is left (unclean.leader.election.enable).</summary>
+    private static bool Unclean(ClusterImage image, string topic) =>
+        image.Topics.TryGetValue(topic, out var info) && info.Configs.GetValueOrDefault("unclean.leader.election.enable") == "true";
+
     private static bool IsLive(ClusterImage image, int nodeId) => image.Brokers.TryGetValue(nodeId, out var broker) && !broker.Fenced;
 
     /// <summary>
@@ -238,6 +244,10 @@ public sealed class ClusterController(ControllerOptions options, TimeProvider ti
         if (leader == nodeId || !isr.Contains(leader))
         {
             leader = partition.Replicas.FirstOrDefault(r => r != nodeId && isr.Contains(r) && IsLive(image, r), -1);
+            if (leader < 0 && Unclean(image, partition.Topic) && partition.Replicas.FirstOrDefault(r => r != nodeId && IsLive(image, r), -1) is var outOfDate and >= 0)
+            {
+                (leader, isr) = (outOfDate, [outOfDate]);
+            }
         }
         return partition with
         {

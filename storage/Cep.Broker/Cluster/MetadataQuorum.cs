@@ -93,11 +93,15 @@ public sealed class MetadataQuorum : IAsyncDisposable
         {
             await raft.StartAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch
+        catch (Exception e)
         {
             await raft.DisposeAsync().ConfigureAwait(false);
             await log.DisposeAsync().ConfigureAwait(false);
             await state.DisposeAsync().ConfigureAwait(false);
+            if (e is System.Net.Sockets.SocketException socket)
+            {
+                throw new IOException($"cannot listen for the controller quorum on {self}: {socket.Message}", socket);
+            }
             throw;
         }
         return new MetadataQuorum(options, raft, log, state);
@@ -115,6 +119,11 @@ public sealed class MetadataQuorum : IAsyncDisposable
         await _appendLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            // Just elected, a member is the leader a moment before it may lead: give it that moment.
+            for (int wait = 0; !IsLeader && LeaderId == NodeId && wait < 20; wait++)
+            {
+                await Task.Delay(_options.ElectionTimeout / 10, cancellationToken).ConfigureAwait(false);
+            }
             if (!IsLeader)
             {
                 throw NotController();

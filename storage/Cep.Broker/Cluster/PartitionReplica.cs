@@ -122,6 +122,10 @@ public sealed class PartitionReplica
         {
             await Log.WaitForDataAsync(result.LastOffset, wait.Token).ConfigureAwait(false);
         }
+        catch (ObjectDisposedException)
+        {
+            throw new ReplicaException(ErrorCode.NotLeaderOrFollower, $"{Log.Name}: broker {_nodeId} is shutting down; offsets {result.FirstOffset}..{result.LastOffset} are not confirmed");
+        }
         catch (OperationCanceledException)
         {
             throw leading.IsCancellationRequested

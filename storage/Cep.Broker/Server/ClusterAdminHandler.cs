@@ -7,16 +7,21 @@ namespace Cep.Broker.Server;
 /// <summary>
 /// CreateTopics (v0–4), DeleteTopics (v0–3) and CreatePartitions (v0–1) on a cluster node:
 /// decided by the active controller (replicas placed over the live brokers, the requested
-/// replication factor honoured), so on any other node each topic is answered NOT_CONTROLLER and
-/// the client sends it again to the controller its metadata names. An explicit replica
+/// replication factor honoured). Another node forwards the request to the active controller and
+/// relays its answer (as Kafka brokers forward since KIP-590); with no active controller known,
+/// each topic is answered NOT_CONTROLLER and the client tries again. An explicit replica
 /// assignment is not supported yet (INVALID_REQUEST). ValidateOnly runs every check and changes nothing.
 /// </summary>
 public static class ClusterAdminHandler
 {
     public static void Register(ApiRegistry registry, ClusterNode cluster)
     {
-        registry.Add<CreateTopicsRequest>(async (request, _) =>
+        registry.Add<CreateTopicsRequest>(async (request, header) =>
         {
+            if (await ForwardAsync<CreateTopicsRequest, CreateTopicsResponse>(cluster, request, header.ApiVersion) is { } forwarded)
+            {
+                return forwarded;
+            }
             var duplicates = TopicCreation.Repeated(request.Topics.Select(t => t.Name));
             var response = new CreateTopicsResponse();
             foreach (var topic in request.Topics)
@@ -31,8 +36,12 @@ public static class ClusterAdminHandler
             }
             return response;
         });
-        registry.Add<DeleteTopicsRequest>(async (request, _) =>
+        registry.Add<DeleteTopicsRequest>(async (request, header) =>
         {
+            if (await ForwardAsync<DeleteTopicsRequest, DeleteTopicsResponse>(cluster, request, header.ApiVersion) is { } forwarded)
+            {
+                return forwarded;
+            }
             var response = new DeleteTopicsResponse();
             foreach (string name in request.TopicNames)
             {
@@ -41,8 +50,12 @@ public static class ClusterAdminHandler
             }
             return response;
         });
-        registry.Add<CreatePartitionsRequest>(async (request, _) =>
+        registry.Add<CreatePartitionsRequest>(async (request, header) =>
         {
+            if (await ForwardAsync<CreatePartitionsRequest, CreatePartitionsResponse>(cluster, request, header.ApiVersion) is { } forwarded)
+            {
+                return forwarded;
+            }
             var duplicates = TopicCreation.Repeated(request.Topics.Select(t => t.Name));
             var response = new CreatePartitionsResponse();
             foreach (var topic in request.Topics)
@@ -56,6 +69,26 @@ public static class ClusterAdminHandler
             }
             return response;
         });
+    }
+
+    /// <summary>The active controller's answer when another node is it; null when this node should decide (it leads, or none is known).</summary>
+    private static async Task<TResponse?> ForwardAsync<TRequest, TResponse>(ClusterNode cluster, TRequest request, short version)
+        where TRequest : IKafkaMessage
+        where TResponse : class, IKafkaMessage, new()
+    {
+        if (cluster.Quorum.IsLeader || cluster.Quorum.LeaderId is not { } leader || leader == cluster.NodeId)
+        {
+            return null;
+        }
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            return await cluster.ControllerClient.SendAsync<TRequest, TResponse>(request, version, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ControllerException or IOException or OperationCanceledException)
+        {
+            return null; // decided here: NOT_CONTROLLER, and the client tries again
+        }
     }
 
     private static async Task<(ErrorCode Code, string? Message)> DecideAsync(Func<Task> decide)

@@ -47,9 +47,9 @@ public static class FetchHandler
         {
             await broker.LeaderLog(topic, partition.Partition).WaitForDataAsync(partition.FetchOffset, cancellation, toLogEnd: replica).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException || ErrorCodes.IsClientError(e))
+        catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException || ErrorCodes.IsClientError(e))
         {
-            // Timed out, or the partition answers with an error code anyway.
+            // Timed out, closed (the broker stops), or the partition answers with an error code anyway.
         }
     }
 

@@ -39,11 +39,14 @@ public sealed record LogConfig
     /// <summary>A replicated partition takes an acks=all produce only while at least this many replicas are in sync (NOT_ENOUGH_REPLICAS otherwise).</summary>
     public int MinInsyncReplicas { get; init; } = 1;
 
+    /// <summary>A replicated partition whose in-sync replicas are all gone may be led by an out-of-date replica (records it lacks are lost); off by default, as in Kafka.</summary>
+    public bool UncleanLeaderElection { get; init; }
+
     public static IReadOnlyList<string> Keys { get; } =
     [
         "retention.ms", "retention.bytes", "segment.bytes", "segment.ms", "cleanup.policy", "flush.policy",
         "flush.ms", "max.message.bytes", "delete.retention.ms", "index.interval.bytes", "message.timestamp.type",
-        "min.insync.replicas",
+        "min.insync.replicas", "unclean.leader.election.enable",
     ];
 
     /// <summary>A copy with <paramref name="settings"/> applied on top of this config.</summary>
@@ -71,6 +74,7 @@ public sealed record LogConfig
         "index.interval.bytes" => this with { IndexIntervalBytes = (int)ParseLong(key, value, min: 1, max: int.MaxValue) },
         "message.timestamp.type" => this with { LogAppendTime = ParseTimestampType(value) },
         "min.insync.replicas" => this with { MinInsyncReplicas = (int)ParseLong(key, value, min: 1, max: int.MaxValue) },
+        "unclean.leader.election.enable" => this with { UncleanLeaderElection = ParseBool(key, value) },
         _ => throw new Topics.InvalidConfigException($"unknown topic config '{key}'; known: {string.Join(", ", Keys)}"),
     };
 
@@ -94,6 +98,7 @@ public sealed record LogConfig
         ["index.interval.bytes"] = IndexIntervalBytes.ToString(CultureInfo.InvariantCulture),
         ["message.timestamp.type"] = LogAppendTime ? "LogAppendTime" : "CreateTime",
         ["min.insync.replicas"] = MinInsyncReplicas.ToString(CultureInfo.InvariantCulture),
+        ["unclean.leader.election.enable"] = UncleanLeaderElection ? "true" : "false",
     };
 
     /// <summary>Parses <c>key=value</c> as given on a command line.</summary>
@@ -125,6 +130,13 @@ public sealed record LogConfig
         }
         return parsed;
     }
+
+    private static bool ParseBool(string key, string value) => value switch
+    {
+        "true" => true,
+        "false" => false,
+        _ => throw new Topics.InvalidConfigException($"config '{key}' has value '{value}'; expected true or false"),
+    };
 
     private static CleanupPolicy ParseCleanupPolicy(string value)
     {

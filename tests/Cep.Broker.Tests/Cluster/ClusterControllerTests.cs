@@ -94,6 +94,21 @@ public sealed class ClusterControllerTests
     }
 
     [Fact]
+    public void With_unclean_leader_election_an_out_of_date_replica_leads_when_no_in_sync_one_is_left()
+    {
+        StartThreeBrokers();
+        Apply(_controller.CreateTopic(_image, "metrics", 1, 3, new Dictionary<string, string> { ["unclean.leader.election.enable"] = "true" }));
+        FenceBySilence(1);
+        FenceBySilence(2);
+        FenceBySilence(3);
+        Assert.Equal(-1, _image.Partition("metrics", 0)!.Leader);
+        Apply(_controller.Heartbeat(_image, 1, _epochs[1])); // out of date, but the topic allows it
+        var partition = _image.Partition("metrics", 0)!;
+        Assert.Equal(1, partition.Leader);
+        Assert.Equal([1], partition.Isr);
+    }
+
+    [Fact]
     public void A_restarted_broker_leaves_the_isrs_and_a_wiped_one_is_never_elected()
     {
         StartThreeBrokers();

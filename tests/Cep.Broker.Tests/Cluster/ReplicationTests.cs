@@ -55,19 +55,9 @@ public sealed class ReplicationTests
         foreach (var group in acknowledged.GroupBy(a => a.Partition))
         {
             var log = survivor.Replicas.Replica("orders", group.Key).Log;
-            var records = await RecordsAsync(log);
-            Assert.Equal(group.OrderBy(a => a.Offset).Select(a => (a.Offset, a.Value)), records.Where(r => group.Any(a => a.Offset == r.Offset)).Select(r => (r.Offset, r.Value)));
-            Assert.Equal(records.Count, records.Select(r => r.Value).Distinct().Count());
+            var records = TopicValues.WithOffsets(log);
+            Assert.All(group, a => Assert.Equal(a.Value, records[a.Offset]));
+            Assert.Equal(records.Count, records.Values.Distinct().Count());
         }
-    }
-
-    private static async Task<List<(long Offset, string Value)>> RecordsAsync(Cep.Storage.Log.PartitionLog log)
-    {
-        var records = new List<(long, string)>();
-        await foreach (var record in new Cep.Storage.Log.PartitionReader(log, log.LogStartOffset, maxBytes: 1 << 20).ReadAsync(follow: false))
-        {
-            records.Add((record.Offset, System.Text.Encoding.UTF8.GetString(record.Value!.Value.Span)));
-        }
-        return records;
     }
 }
