@@ -15,6 +15,7 @@ IScenario[] scenarios =
     new Cep.Benchmarks.Nexmark.ScaleScenario(),
     new Cep.Benchmarks.Broker.KafkaProduceScenario(), new Cep.Benchmarks.Broker.KafkaConsumeScenario(), new Cep.Benchmarks.Broker.RebalanceScenario(),
     new Cep.Benchmarks.Query.FailoverScenario(),
+    new Cep.Benchmarks.Broker.ReplicatedProduceScenario(), new Cep.Benchmarks.Broker.FailoverTimeScenario(),
 ];
 
 bool quick = args.Contains("--quick");

@@ -62,7 +62,7 @@ public sealed class ConfigurationTests
         await File.WriteAllTextAsync(root.Combine("cep.json"), """{ "dta": "somewhere" }""");
         var unknownKey = await Cep(root, [], "topics", "list");
         Assert.Equal(2, unknownKey.ExitCode);
-        Assert.Equal("error: cep.json: unknown key 'dta'; known: data, server, output, http, kafka, kafka-max-connections, kafka-max-request-bytes, queries, checkpoint-interval, workers, join, node-id, controllers, replication-factor, changelog, standby-replicas, session-timeout, settings\n", unknownKey.Stderr);
+        Assert.Equal("error: cep.json: unknown key 'dta'; known: data, server, output, http, kafka, kafka-max-connections, kafka-max-request-bytes, queries, checkpoint-interval, workers, join, node-id, controllers, replication-factor, broker-session-timeout, changelog, standby-replicas, session-timeout, settings\n", unknownKey.Stderr);
 
         await File.WriteAllTextAsync(root.Combine("cep.json"), "{ \"data\": \"x\",\n  \"server\": }");
         var broken = await Cep(root, [], "topics", "list");

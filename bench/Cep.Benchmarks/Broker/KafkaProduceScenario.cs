@@ -53,7 +53,8 @@ internal sealed class KafkaProduceScenario : IScenario
             ]);
     }
 
-    private static (TimeSpan Wall, TimeSpan Cpu, long Errors) Produce(string brokers, string topic, Acks acks, int count)
+    /// <summary>Produces <paramref name="count"/> 100-byte records as fast as the producer takes them; the wall and CPU time until all are acknowledged, and how many failed.</summary>
+    internal static (TimeSpan Wall, TimeSpan Cpu, long Errors) Produce(string brokers, string topic, Acks acks, int count)
     {
         var config = new ProducerConfig
         {

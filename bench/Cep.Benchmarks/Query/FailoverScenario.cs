@@ -48,17 +48,17 @@ internal sealed class FailoverScenario : IScenario
         }
         string[] common = ["--checkpoint-interval", $"{CheckpointSeconds}", "--session-timeout", $"{SessionTimeoutSeconds}", "--workers", "1"];
 
-        using var a = await Daemon.StartAsync(first, ["--kafka", "127.0.0.1:0", "--queries", Path.Combine(directory.Path, "queries-first"), .. common]);
+        using var a = await BenchDaemon.StartAsync(first, ["--kafka", "127.0.0.1:0", "--queries", Path.Combine(directory.Path, "queries-first"), .. common]);
         var watch = Stopwatch.StartNew();
-        await Until(async () => await a.StatusAsync() is { Tasks: 2, Lag: 0 });
+        await BenchDaemon.Until(async () => await StatusAsync(a) is { Tasks: 2, Lag: 0 });
         double alone = watch.Elapsed.TotalMilliseconds;
         await Task.Delay(TimeSpan.FromSeconds(CheckpointSeconds * 1.5)); // its state checkpointed: the changelog holds every key
 
         watch.Restart();
-        using var b = await Daemon.StartAsync(second, ["--join", a.Kafka!, "--queries", Path.Combine(directory.Path, "queries-second"), .. common]);
-        await Until(async () => await b.StatusAsync() is { Tasks: 1, Lag: 0 });
+        using var b = await BenchDaemon.StartAsync(second, ["--join", a.Kafka!, "--queries", Path.Combine(directory.Path, "queries-second"), .. common]);
+        await BenchDaemon.Until(async () => await StatusAsync(b) is { Tasks: 1, Lag: 0 });
         double joined = watch.Elapsed.TotalMilliseconds;
-        int moved = (await b.StatusAsync()).First;
+        int moved = (await StatusAsync(b)).First;
         await Task.Delay(TimeSpan.FromSeconds(CheckpointSeconds * 1.5));
 
         using var log = new ProtocolTopicLog(a.Kafka!, "failover-bench");
@@ -69,9 +69,9 @@ internal sealed class FailoverScenario : IScenario
         b.Kill();
         watch.Restart();
         double reassigned = 0;
-        await Until(async () =>
+        await BenchDaemon.Until(async () =>
         {
-            if (reassigned == 0 && await a.StatusAsync() is { Tasks: 2 })
+            if (reassigned == 0 && await StatusAsync(a) is { Tasks: 2 })
             {
                 reassigned = watch.Elapsed.TotalMilliseconds;
             }
@@ -149,91 +149,22 @@ internal sealed class FailoverScenario : IScenario
         }
     }
 
-    private static async Task Until(Func<Task<bool>> condition)
+    private static async Task<(int Tasks, long? Lag, int First)> StatusAsync(BenchDaemon daemon)
     {
-        var deadline = DateTime.UtcNow.AddMinutes(5);
-        while (!await condition())
+        try
         {
-            if (DateTime.UtcNow > deadline)
+            var status = await daemon.Http.GetFromJsonAsync<JsonElement>("/queries/failover");
+            if (status.GetProperty("state").GetString() == "failed")
             {
-                throw new TimeoutException("the daemons did not get there within 5 minutes");
+                throw new InvalidOperationException(status.GetProperty("error").GetString());
             }
-            await Task.Delay(50);
+            var tasks = status.TryGetProperty("tasks", out var t) && t.ValueKind == JsonValueKind.Array ? t.EnumerateArray().Select(e => e.GetInt32()).ToList() : [];
+            long? lag = status.TryGetProperty("lag", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetInt64() : null;
+            return (tasks.Count, lag, tasks.Count > 0 ? tasks[0] : -1);
         }
-    }
-
-    /// <summary>A <c>cep daemon</c> process with its admin API on a free port.</summary>
-    private sealed class Daemon : IDisposable
-    {
-        private readonly Process _process;
-        private readonly HttpClient _http;
-
-        private Daemon(Process process, HttpClient http, string? kafka)
+        catch (HttpRequestException)
         {
-            _process = process;
-            _http = http;
-            Kafka = kafka;
-        }
-
-        public string? Kafka { get; }
-
-        public static async Task<Daemon> StartAsync(string data, string[] args)
-        {
-            int port = FreePort();
-            var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-            foreach (string arg in (string[])[Path.Combine(AppContext.BaseDirectory, "cep.dll"), "daemon", "--data", data, "--http", $"http://127.0.0.1:{port}", .. args])
-            {
-                info.ArgumentList.Add(arg);
-            }
-            var process = Process.Start(info)!;
-            process.OutputDataReceived += (_, _) => { };
-            process.ErrorDataReceived += (_, _) => { };
-            process.BeginOutputReadLine();
-            process.BeginErrorReadLine();
-            var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            string file = Path.Combine(data, "daemon.json");
-            await Until(() => Task.FromResult(File.Exists(file)));
-            using var published = JsonDocument.Parse(await File.ReadAllTextAsync(file));
-            return new Daemon(process, http, published.RootElement.GetProperty("kafka").GetString());
-        }
-
-        public async Task<(int Tasks, long? Lag, int First)> StatusAsync()
-        {
-            try
-            {
-                var status = await _http.GetFromJsonAsync<JsonElement>("/queries/failover");
-                if (status.GetProperty("state").GetString() == "failed")
-                {
-                    throw new InvalidOperationException(status.GetProperty("error").GetString());
-                }
-                var tasks = status.TryGetProperty("tasks", out var t) && t.ValueKind == JsonValueKind.Array ? t.EnumerateArray().Select(e => e.GetInt32()).ToList() : [];
-                long? lag = status.TryGetProperty("lag", out var l) && l.ValueKind == JsonValueKind.Number ? l.GetInt64() : null;
-                return (tasks.Count, lag, tasks.Count > 0 ? tasks[0] : -1);
-            }
-            catch (HttpRequestException)
-            {
-                return (0, null, -1); // not deployed yet
-            }
-        }
-
-        public void Kill() => _process.Kill();
-
-        public void Dispose()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                _process.WaitForExit();
-            }
-            _process.Dispose();
-            _http.Dispose();
-        }
-
-        private static int FreePort()
-        {
-            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-            listener.Start();
-            return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            return (0, null, -1); // not deployed yet
         }
     }
 }

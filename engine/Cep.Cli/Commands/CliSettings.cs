@@ -16,7 +16,7 @@ namespace Cep.Cli.Commands;
 internal sealed class CliSettings
 {
     /// <summary>The keys a file or the environment may set, each the long name of a flag that takes it.</summary>
-    public static readonly IReadOnlyList<string> Keys = ["data", "server", "output", "http", "kafka", "kafka-max-connections", "kafka-max-request-bytes", "queries", "checkpoint-interval", "workers", "join", "node-id", "controllers", "replication-factor", "changelog", "standby-replicas", "session-timeout"];
+    public static readonly IReadOnlyList<string> Keys = ["data", "server", "output", "http", "kafka", "kafka-max-connections", "kafka-max-request-bytes", "queries", "checkpoint-interval", "workers", "join", "node-id", "controllers", "replication-factor", "broker-session-timeout", "changelog", "standby-replicas", "session-timeout"];
 
     private const string EnvironmentPrefix = "CEP_";
     private const string SettingsKey = "settings";

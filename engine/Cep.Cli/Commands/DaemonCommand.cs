@@ -39,9 +39,10 @@ internal static class DaemonCommand
         var nodeId = new Option<int>("--node-id") { Description = "This node's id in a cluster (with --controllers) (default: $CEP_NODE_ID, cep.json, else 0)", DefaultValueFactory = CliContext.Configured("node-id", 0) };
         var controllers = new Option<string?>("--controllers") { Description = "Run as a node of a cluster whose controllers (the Raft quorum holding its metadata; each node runs one) are ID@HOST:PORT,..., e.g. 1@127.0.0.1:9093,2@127.0.0.1:9094,3@127.0.0.1:9095 (default: $CEP_CONTROLLERS, cep.json)", DefaultValueFactory = CliContext.Configured<string?>("controllers", null) };
         var replicationFactor = new Option<int>("--replication-factor") { Description = "Replicas of a topic's partitions when its creation does not say, in a cluster (default: $CEP_REPLICATION_FACTOR, cep.json, else 1)", DefaultValueFactory = CliContext.Configured("replication-factor", 1) };
+        var brokerSession = new Option<double>("--broker-session-timeout") { Description = "Seconds a cluster node may be silent before the controller fences it and elects new leaders for its partitions (default: $CEP_BROKER_SESSION_TIMEOUT, cep.json, else 6)", DefaultValueFactory = CliContext.Configured("broker-session-timeout", 6.0) };
         var print = new Option<bool>("--print") { Description = "Print every record the queries write (topic TAB [key TAB] value)" };
         var exit = new Option<bool>("--exit-when-caught-up") { Description = "Run the queries to the end their inputs have at start, then stop (demos, tests)" };
-        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, join, nodeId, controllers, replicationFactor, changelog, standbys, session, maxConnections, maxRequest, interval, QueryHost.WorkersOption, print, exit };
+        var command = new Command("daemon", "Run the engine: deploy and watch query scripts, serve the admin API") { queries, http, kafka, join, nodeId, controllers, replicationFactor, brokerSession, changelog, standbys, session, maxConnections, maxRequest, interval, QueryHost.WorkersOption, print, exit };
         command.Validators.Add(result =>
         {
             if (result.GetValue(kafka) is { } address && address != "off" && !IPEndPoint.TryParse(address, out _))
@@ -111,7 +112,7 @@ internal static class DaemonCommand
                 {
                     NodeId = parse.GetValue(nodeId),
                     Controllers = QuorumOptions.ParseVoters(quorum),
-                    Controller = new ControllerOptions { DefaultReplicationFactor = parse.GetValue(replicationFactor) },
+                    Controller = new ControllerOptions { DefaultReplicationFactor = parse.GetValue(replicationFactor), BrokerSessionTimeout = TimeSpan.FromSeconds(parse.GetValue(brokerSession)) },
                 }, logging, cts.Token)
                 : null;
             // The broker (and its group coordinator) outlives the queries: they leave their groups when they stop.
