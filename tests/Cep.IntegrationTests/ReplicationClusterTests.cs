@@ -131,6 +131,49 @@ public sealed class ReplicationClusterTests(Xunit.Abstractions.ITestOutputHelper
         }
     }
 
+    [Fact]
+    public async Task Kafkajs_follows_a_leader_change_while_producing_and_every_record_is_stored_once()
+    {
+        using var data = new TempDirectory();
+        string controllers = string.Join(",", Enumerable.Range(1, 3).Select(id => $"{id}@127.0.0.1:{DaemonProcess.FreePort()}"));
+        var nodes = new Dictionary<int, DaemonProcess>();
+        try
+        {
+            foreach (int id in Enumerable.Range(1, 3))
+            {
+                nodes[id] = await DaemonProcess.StartAsync(data.Combine($"node-{id}"), "--node-id", $"{id}", "--controllers", controllers, "--broker-session-timeout", "3");
+            }
+            await DaemonProcess.Eventually(async () => (await ClusterAsync(nodes[1])).Brokers.Count(b => b.State == "live") == 3);
+            string bootstrap = string.Join(",", nodes.Values.Select(n => n.KafkaAddress));
+            await CreateTopicAsync(bootstrap, "js-replicated", Partitions, 3);
+            await DaemonProcess.Eventually(async () => (await ClusterAsync(nodes[1])).Partitions.Count(p => p.Topic == "js-replicated" && p.Isr.Count == 3) == Partitions);
+
+            var producing = NodeProcess.RunAsync(bootstrap, null, "produce.js", "js-replicated", "5000");
+            await Task.Delay(1500);
+            int leader = (await ClusterAsync(nodes[1])).Partitions.Single(p => p.Topic == "js-replicated" && p.Index == 0).Leader;
+            nodes[leader].Process.Kill(); // SIGKILL mid-stream
+            await nodes[leader].Process.WaitForExitAsync();
+            nodes.Remove(leader);
+            var (exit, stdout, stderr) = await producing;
+            Assert.True(exit == 0, stderr);
+            Assert.Equal("produced 5000\n", stdout);
+
+            string survivors = string.Join(",", nodes.Values.Select(n => n.KafkaAddress));
+            var consumed = await NodeProcess.RunAsync(survivors, null, "consume.js", "js-replicated", "js-reader", "5000");
+            Assert.True(consumed.ExitCode == 0, consumed.Stderr);
+            var values = consumed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => JsonDocument.Parse(line).RootElement.GetProperty("value").GetString()).ToList();
+            Assert.Equal(Enumerable.Range(0, 5000).Select(i => $"value-{i}").Order(StringComparer.Ordinal), values.Order(StringComparer.Ordinal));
+        }
+        finally
+        {
+            foreach (var node in nodes.Values)
+            {
+                await node.StopAsync();
+                node.Dispose();
+            }
+        }
+    }
+
     private static async Task CreateTopicAsync(string bootstrap, string name, int partitions, short replicationFactor)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();
