@@ -29,18 +29,31 @@ internal sealed class DaemonProcess : IDisposable
 
     public Process Process => _process;
 
-    /// <summary>Starts the daemon on <paramref name="dataDirectory"/> and waits until its API answers.</summary>
+    /// <summary>
+    /// Starts the daemon on <paramref name="dataDirectory"/> and waits until its API answers and
+    /// it has published its addresses — or until it has exited already (a daemon run with
+    /// --exit-when-caught-up may be done before the first look).
+    /// </summary>
     public static async Task<DaemonProcess> StartAsync(string dataDirectory, params string[] args)
     {
         int port = FreePort();
+        // A daemon killed earlier on this directory left its file behind: wait for this one's.
+        string published = Path.Combine(dataDirectory, "daemon.json");
+        if (File.Exists(published))
+        {
+            File.Delete(published);
+        }
         // A daemon that joins another serves no Kafka clients of its own.
         string[] kafka = args.Contains("--join") ? [] : ["--kafka", "127.0.0.1:0"];
         var daemon = new DaemonProcess(Process.Start(CepProcess.StartInfo(dataDirectory, ["daemon", "--http", $"http://127.0.0.1:{port}", .. kafka, .. args]))!, port);
-        await Eventually(async () => await daemon.Http.GetStringAsync("/health") == "ok");
+        await Eventually(async () => daemon._process.HasExited || await daemon.Http.GetStringAsync("/health") == "ok");
         // The daemon publishes its addresses once both listeners are up.
-        await Eventually(() => Task.FromResult(File.Exists(Path.Combine(dataDirectory, "daemon.json"))));
-        using var published = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(dataDirectory, "daemon.json")));
-        daemon.KafkaAddress = published.RootElement.GetProperty("kafka").GetString() ?? "";
+        await Eventually(() => Task.FromResult(daemon._process.HasExited || File.Exists(published)));
+        if (!daemon._process.HasExited)
+        {
+            using var addresses = System.Text.Json.JsonDocument.Parse(await File.ReadAllTextAsync(published));
+            daemon.KafkaAddress = addresses.RootElement.GetProperty("kafka").GetString() ?? "";
+        }
         return daemon;
     }
 

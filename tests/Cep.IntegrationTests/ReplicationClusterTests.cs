@@ -16,6 +16,7 @@ namespace Cep.IntegrationTests;
 /// read of a value never written or later truncated, no duplicate) and every replica holds the
 /// same bytes.
 /// </summary>
+[Collection(ClusterCollection.Name)]
 public sealed class ReplicationClusterTests(Xunit.Abstractions.ITestOutputHelper output)
 {
     private const int Partitions = 3;

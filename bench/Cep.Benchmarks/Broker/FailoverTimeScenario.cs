@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 
 namespace Cep.Benchmarks.Broker;
 
@@ -26,9 +25,9 @@ internal sealed class FailoverTimeScenario : IScenario
     {
         int rounds = quick ? 1 : 3;
         using var directory = new TempDirectory(Name);
-        string controllers = string.Join(",", Enumerable.Range(1, 3).Select(id => $"{id}@127.0.0.1:{BenchDaemon.FreePort()}"));
+        string controllers = BenchCluster.Controllers();
         var nodes = new Dictionary<int, BenchDaemon>();
-        Task<BenchDaemon> Start(int id) => BenchDaemon.StartAsync(Path.Combine(directory.Path, $"node-{id}"), ["--node-id", $"{id}", "--controllers", controllers, "--kafka", "127.0.0.1:0", "--broker-session-timeout", $"{BrokerSessionSeconds}"]);
+        Task<BenchDaemon> Start(int id) => BenchCluster.StartNodeAsync(directory.Path, controllers, id, "--broker-session-timeout", $"{BrokerSessionSeconds}");
         var failovers = new List<double>();
         var elections = new List<double>();
         try
@@ -38,21 +37,7 @@ internal sealed class FailoverTimeScenario : IScenario
                 nodes[id] = await Start(id);
             }
             string bootstrap = string.Join(",", nodes.Values.Select(n => n.Kafka));
-            using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build())
-            {
-                await BenchDaemon.Until(async () =>
-                {
-                    try
-                    {
-                        await admin.CreateTopicsAsync([new TopicSpecification { Name = "failover", NumPartitions = 1, ReplicationFactor = 3, Configs = new() { ["min.insync.replicas"] = "2" } }]);
-                        return true;
-                    }
-                    catch (KafkaException e) when (e is not CreateTopicsException created || created.Results.All(r => r.Error.Code != ErrorCode.TopicAlreadyExists))
-                    {
-                        return false;
-                    }
-                });
-            }
+            await BenchCluster.CreateTopicAsync(bootstrap, "failover", 1, 3);
             await BenchDaemon.Until(async () => await InSyncAsync(nodes.Values.First()) == 3);
 
             using var producer = new ProducerBuilder<Null, string>(new ProducerConfig

@@ -1,5 +1,4 @@
 using Confluent.Kafka;
-using Confluent.Kafka.Admin;
 
 namespace Cep.Benchmarks.Broker;
 
@@ -21,29 +20,18 @@ internal sealed class ReplicatedProduceScenario : IScenario
         int count = quick ? 300_000 : 2_000_000;
         var metrics = new MetricSet();
         using var directory = new TempDirectory(Name);
-        string controllers = string.Join(",", Enumerable.Range(1, 3).Select(id => $"{id}@127.0.0.1:{BenchDaemon.FreePort()}"));
+        string controllers = BenchCluster.Controllers();
         var nodes = new List<BenchDaemon>();
         try
         {
             foreach (int id in Enumerable.Range(1, 3))
             {
-                nodes.Add(await BenchDaemon.StartAsync(Path.Combine(directory.Path, $"node-{id}"), ["--node-id", $"{id}", "--controllers", controllers, "--kafka", "127.0.0.1:0"]));
+                nodes.Add(await BenchCluster.StartNodeAsync(directory.Path, controllers, id));
             }
             string bootstrap = string.Join(",", nodes.Select(n => n.Kafka));
+            await BenchCluster.CreateTopicAsync(bootstrap, "replicated", 4, 3);
             using (var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build())
             {
-                await BenchDaemon.Until(async () =>
-                {
-                    try
-                    {
-                        await admin.CreateTopicsAsync([new TopicSpecification { Name = "replicated", NumPartitions = 4, ReplicationFactor = 3, Configs = new() { ["min.insync.replicas"] = "2" } }]);
-                        return true;
-                    }
-                    catch (KafkaException e) when (e is not CreateTopicsException created || created.Results.All(r => r.Error.Code != ErrorCode.TopicAlreadyExists))
-                    {
-                        return false; // the brokers are still registering
-                    }
-                });
                 await BenchDaemon.Until(() => Task.FromResult(admin.GetMetadata("replicated", TimeSpan.FromSeconds(5)).Topics.Single().Partitions is { Count: 4 } p && p.All(x => x.InSyncReplicas.Length == 3)));
             }
             var (wall, cpu, errors) = KafkaProduceScenario.Produce(bootstrap, "replicated", Acks.All, count);

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Cep.Broker.Cluster;
 using Cep.Broker.Protocol;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -19,7 +18,7 @@ public sealed class MetadataQuorumTests
     public async Task Members_apply_the_same_log_and_a_new_leader_takes_over_when_one_stops()
     {
         using var directory = new TempDirectory();
-        var voters = Enumerable.Range(1, 3).ToDictionary(id => id, _ => new IPEndPoint(IPAddress.Loopback, FreePort()));
+        var voters = Enumerable.Range(1, 3).ToDictionary(id => id, _ => new IPEndPoint(IPAddress.Loopback, TestCluster.FreePort()));
         QuorumOptions Options(int id) => new() { NodeId = id, Voters = voters, Directory = directory.Combine($"node-{id}"), ElectionTimeout = TimeSpan.FromMilliseconds(300) };
         var members = new Dictionary<int, MetadataQuorum>();
         try
@@ -80,12 +79,5 @@ public sealed class MetadataQuorumTests
             Assert.True(DateTime.UtcNow < deadline, "the quorum did not get there within 30 s");
             await Task.Delay(20);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

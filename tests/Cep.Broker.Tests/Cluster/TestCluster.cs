@@ -87,7 +87,7 @@ internal sealed class TestCluster : IAsyncDisposable
         _directory.Dispose();
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
