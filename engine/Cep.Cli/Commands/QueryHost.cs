@@ -109,6 +109,9 @@ internal static class QueryHost
     /// <summary>Single-line console logs on stderr (stdout is for results), information and up.</summary>
     public static ILoggerFactory CreateLogging() => LoggerFactory.Create(builder => builder
         .SetMinimumLevel(LogLevel.Information)
+        // DotNext's Raft warns at every retry to an unreachable member, several times a second;
+        // the controller logs what matters (who is active, brokers fenced, leaders elected).
+        .AddFilter("DotNext", LogLevel.Error)
         .AddConsole(console => console.LogToStandardErrorThreshold = LogLevel.Trace)
         .AddSimpleConsole(console =>
         {

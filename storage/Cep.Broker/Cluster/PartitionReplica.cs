@@ -206,6 +206,49 @@ public sealed class PartitionReplica
         Log.AdvanceHighWatermark(watermark);
     }
 
+    /// <summary>
+    /// A follower's append of what it fetched from the leader of <paramref name="leaderEpoch"/>;
+    /// nothing happens (false) once this replica leads or follows another epoch — a fetch that
+    /// was in flight when the metadata changed must not write into a leader's log.
+    /// </summary>
+    internal async Task<bool> AppendAsFollowerAsync(Memory<byte> records, int leaderEpoch)
+    {
+        ValueTask<AppendResult> append;
+        lock (_gate)
+        {
+            if (!Follows(leaderEpoch))
+            {
+                return false;
+            }
+            append = Log.AppendReplicatedAsync(records); // written before this returns: the role cannot change under it
+        }
+        await append.ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary>A follower's truncation (to the leader's epoch boundary); nothing happens once this replica leads or follows another epoch.</summary>
+    internal bool TruncateAsFollower(long offset, int leaderEpoch, bool startOver = false)
+    {
+        lock (_gate)
+        {
+            if (!Follows(leaderEpoch))
+            {
+                return false;
+            }
+            if (startOver)
+            {
+                Log.TruncateFullyAndStartAt(offset);
+            }
+            else
+            {
+                Log.TruncateTo(offset);
+            }
+            return true;
+        }
+    }
+
+    private bool Follows(int leaderEpoch) => _state.Leader != _nodeId && _state.Leader >= 0 && _state.LeaderEpoch == leaderEpoch;
+
     /// <summary>Kafka's rule: a follower joins once its log end has reached the high watermark and the first offset of this leader's term.</summary>
     private bool CanJoinLocked(int replica)
     {

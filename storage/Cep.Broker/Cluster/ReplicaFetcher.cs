@@ -101,15 +101,23 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
                     }
                     if (work.Count == 0)
                     {
-                        await _changed.Task.WaitAsync(TimeSpan.FromSeconds(1), stop).ConfigureAwait(false);
+                        await Task.WhenAny(_changed.Task, Task.Delay(TimeSpan.FromSeconds(1), stop)).ConfigureAwait(false);
                         continue;
                     }
                     await TruncateAsync(connection, work.Where(w => !w.Truncated).ToList(), stop).ConfigureAwait(false);
                     await FetchAsync(connection, work.Where(w => w.Truncated).ToList(), stop).ConfigureAwait(false);
                 }
-                catch (Exception e) when (e is IOException or KafkaProtocolException || (e is TimeoutException && !stop.IsCancellationRequested))
+                catch (Exception e) when (!stop.IsCancellationRequested)
                 {
-                    _logger.LogDebug("Replica fetcher {Node} ← {Leader}: {Message}; retrying", _nodeId, _leader.NodeId, e.Message);
+                    // Whatever went wrong, the fetcher must go on for its other partitions.
+                    if (e is IOException or KafkaProtocolException or TimeoutException)
+                    {
+                        _logger.LogDebug("Replica fetcher {Node} ← {Leader}: {Message}; retrying", _nodeId, _leader.NodeId, e.Message);
+                    }
+                    else
+                    {
+                        _logger.LogError(e, "Replica fetcher {Node} ← {Leader} failed; retrying", _nodeId, _leader.NodeId);
+                    }
                     if (connection is not null)
                     {
                         await connection.DisposeAsync().ConfigureAwait(false);
@@ -178,7 +186,10 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
                 if (cut < log.LogEndOffset)
                 {
                     _logger.LogInformation("{Partition}: truncating from {End} to {Cut}, the end of epoch {Epoch} on leader {Leader}", log.Name, log.LogEndOffset, cut, answer.LeaderEpoch, _leader.NodeId);
-                    log.TruncateTo(cut);
+                    if (!fetching.Replica.TruncateAsFollower(cut, fetching.LeaderEpoch))
+                    {
+                        continue; // no longer a follower of this epoch: the metadata moved on
+                    }
                 }
                 fetching.Truncated = true;
             }
@@ -230,29 +241,43 @@ internal sealed class ReplicaFetcher : IAsyncDisposable
                 {
                     continue;
                 }
-                var log = fetching.Replica.Log;
-                switch ((ErrorCode)data.ErrorCode)
+                try
                 {
-                    case ErrorCode.None:
-                        if (data.Records is { Length: > 0 } records)
-                        {
-                            await log.AppendReplicatedAsync(records.ToArray()).ConfigureAwait(false);
-                        }
-                        log.AdvanceHighWatermark(Math.Min(data.HighWatermark, log.LogEndOffset));
-                        break;
-                    case ErrorCode.OffsetOutOfRange when log.LogEndOffset < data.LogStartOffset:
-                        // The leader's retention deleted what this log would need next: start over at its log start.
-                        _logger.LogWarning("{Partition}: the leader's log starts at {Start}, past this log's end {End}; starting over there", log.Name, data.LogStartOffset, log.LogEndOffset);
-                        log.TruncateFullyAndStartAt(data.LogStartOffset);
-                        fetching.Truncated = false;
-                        break;
-                    case ErrorCode.OffsetOutOfRange:
-                        fetching.Truncated = false; // ahead of the leader: truncate again
-                        break;
-                    default:
-                        break; // not the leader (any more), or an epoch mismatch: the metadata will tell
+                    await ApplyAsync(fetching, data).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is Cep.Storage.StorageException or ObjectDisposedException)
+                {
+                    // A mismatch means the logs diverged again (truncate first); a closed log, that the topic is gone.
+                    _logger.LogWarning("{Partition}: replicating from broker {Leader} failed: {Message}", fetching.Replica.Log.Name, _leader.NodeId, e.Message);
+                    fetching.Truncated = false;
                 }
             }
+        }
+    }
+
+    private async Task ApplyAsync(Fetching fetching, FetchResponse.PartitionData data)
+    {
+        var log = fetching.Replica.Log;
+        switch ((ErrorCode)data.ErrorCode)
+        {
+            case ErrorCode.None:
+                if (data.Records is { Length: > 0 } records && !await fetching.Replica.AppendAsFollowerAsync(records.ToArray(), fetching.LeaderEpoch).ConfigureAwait(false))
+                {
+                    return; // the metadata moved on while this fetch was in flight
+                }
+                log.AdvanceHighWatermark(Math.Min(data.HighWatermark, log.LogEndOffset));
+                break;
+            case ErrorCode.OffsetOutOfRange when log.LogEndOffset < data.LogStartOffset:
+                // The leader's retention deleted what this log would need next: start over at its log start.
+                _logger.LogWarning("{Partition}: the leader's log starts at {Start}, past this log's end {End}; starting over there", log.Name, data.LogStartOffset, log.LogEndOffset);
+                fetching.Replica.TruncateAsFollower(data.LogStartOffset, fetching.LeaderEpoch, startOver: true);
+                fetching.Truncated = false;
+                break;
+            case ErrorCode.OffsetOutOfRange:
+                fetching.Truncated = false; // ahead of the leader: truncate again
+                break;
+            default:
+                break; // not the leader (any more), or an epoch mismatch: the metadata will tell
         }
     }
 
