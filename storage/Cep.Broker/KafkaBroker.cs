@@ -41,7 +41,8 @@ public sealed class KafkaBroker : IAsyncDisposable
     public static async Task<KafkaBroker> StartAsync(TopicStore store, BrokerOptions options, ILoggerFactory? logging = null, CancellationToken cancellationToken = default, ClusterNode? cluster = null)
     {
         var context = new BrokerContext(store, options, cluster);
-        var groups = new GroupCoordinator(store, options.Groups);
+        var groups = new GroupCoordinator(store, options.Groups, offsetsAppend: cluster is null ? null : cluster.AppendOffsetsAsync);
+        cluster?.AttachGroups(groups);
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton(logging ?? NullLoggerFactory.Instance);

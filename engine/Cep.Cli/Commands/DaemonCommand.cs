@@ -128,7 +128,8 @@ internal static class DaemonCommand
             ITopicLog log = parse.GetValue(print) ? new PrintingTopicLog(shared, Console.Out) : shared;
             var catalog = new QueryCatalog(Path.Combine(data, "catalog.json"));
             await using var ownCoordinator = broker is null && joined is null ? new GroupCoordinator(store) : null;
-            await using var protocolMembership = joined is null ? null : new ProtocolMembership(HostPort(joined)!.Value.Host, HostPort(joined)!.Value.Port, $"cep-daemon-{Environment.ProcessId}") { SessionTimeout = sessionTimeout };
+            // Over the protocol when the groups live elsewhere: the daemon joined, or on a cluster whose coordinator may be another node.
+            await using var protocolMembership = remoteLog is null ? null : new ProtocolMembership(HostPort(remoteLog)!.Value.Host, HostPort(remoteLog)!.Value.Port, $"cep-daemon-{Environment.ProcessId}") { SessionTimeout = sessionTimeout };
             IGroupMembership membership = protocolMembership ?? (IGroupMembership)new CoordinatorMembership(broker?.Groups ?? ownCoordinator!, $"cep-daemon-{Environment.ProcessId}") { SessionTimeout = sessionTimeout };
             await using var manager = new QueryManager(log, options, Path.Combine(data, "query-cache"), catalog, QueryHost.Settings(parse), membership);
             foreach (var (name, error) in await manager.RedeployCatalogAsync())

@@ -26,6 +26,8 @@ public sealed class ClusterNode : IAsyncDisposable
     private ControllerService? _controller;
     private ReplicaManager? _replicas;
     private Task _applying = Task.CompletedTask;
+    private Groups.GroupCoordinator? _groups;
+    private bool _coordinating;
 
     private ClusterNode(TopicStore store, ClusterOptions options, NodeIdentity identity, MetadataQuorum quorum, ILoggerFactory logging)
     {
@@ -46,6 +48,17 @@ public sealed class ClusterNode : IAsyncDisposable
     public ControllerClient ControllerClient => _client ?? throw new InvalidOperationException("the node is not attached to its listener yet");
 
     public ReplicaManager Replicas => _replicas ?? throw new InvalidOperationException("the node is not attached to its listener yet");
+
+    /// <summary>
+    /// The node that coordinates consumer groups: the leader of the replicated offsets topic
+    /// (one partition), so a group has one coordinator whichever node its members ask, and its
+    /// committed offsets survive the coordinator. Null while the topic has no leader (or does not exist yet).
+    /// </summary>
+    public BrokerInfo? GroupCoordinatorNode =>
+        Replicas.Image.Partition(Groups.OffsetStore.Topic, 0) is { Leader: >= 0 } offsets && Replicas.Image.Brokers.TryGetValue(offsets.Leader, out var broker) ? broker : null;
+
+    /// <summary>True while this node coordinates the consumer groups.</summary>
+    public bool IsGroupCoordinator => GroupCoordinatorNode?.NodeId == NodeId;
 
     /// <summary>This broker's registration epoch (−1 while unregistered).</summary>
     public long BrokerEpoch => _lifecycle?.Epoch ?? -1;
@@ -72,6 +85,41 @@ public sealed class ClusterNode : IAsyncDisposable
         _lifecycle = new BrokerLifecycle(_client, _identity, clusterId, () => _address, _logging.CreateLogger("Cep.Broker"));
         _replicas = new ReplicaManager(_store, NodeId, _client, () => BrokerEpoch, _options.Replication, TimeProvider.System, _logging.CreateLogger("Cep.Replicas"));
         _applying = Task.Run(() => ApplyImagesAsync(_stop.Token));
+    }
+
+    /// <summary>The broker's group coordinator: told to reload the committed offsets whenever this node takes over the offsets topic.</summary>
+    public void AttachGroups(Groups.GroupCoordinator groups) => _groups = groups;
+
+    /// <summary>Appends commits to the offsets topic as its leader, acknowledged once every in-sync replica has them.</summary>
+    public async Task AppendOffsetsAsync(Memory<byte> batch) =>
+        await Replicas.Leader(Groups.OffsetStore.Topic, 0).AppendAsync(batch, acks: -1, _options.Replication.AckTimeout).ConfigureAwait(false);
+
+    /// <summary>Asks the controller for the offsets topic (one partition, compacted, up to three replicas) if it does not exist yet; a refusal is left for the next ask.</summary>
+    public async Task EnsureOffsetsTopicAsync()
+    {
+        var image = Replicas.Image;
+        if (image.Topics.ContainsKey(Groups.OffsetStore.Topic))
+        {
+            return;
+        }
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await ControllerClient.SendAsync<Protocol.Messages.CreateTopicsRequest, Protocol.Messages.CreateTopicsResponse>(new Protocol.Messages.CreateTopicsRequest
+            {
+                Topics = [new Protocol.Messages.CreateTopicsRequest.CreatableTopic
+                {
+                    Name = Groups.OffsetStore.Topic,
+                    NumPartitions = 1,
+                    ReplicationFactor = (short)Math.Min(3, image.LiveBrokers.Count()),
+                    Configs = [new Protocol.Messages.CreateTopicsRequest.CreateableTopicConfig { Name = "cleanup.policy", Value = "compact" }],
+                }],
+            }, 4, timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is ControllerException or IOException or OperationCanceledException)
+        {
+            _logger.LogDebug("Node {Node}: the offsets topic is not created yet: {Message}", NodeId, e.Message);
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -110,6 +158,13 @@ public sealed class ClusterNode : IAsyncDisposable
                 {
                     Replicas.Apply(image);
                     applied = image.Offset;
+                    bool coordinating = IsGroupCoordinator;
+                    if (coordinating && !_coordinating)
+                    {
+                        _groups?.ReloadOffsets();
+                        _logger.LogInformation("Node {Node} coordinates the consumer groups (it leads {Topic})", NodeId, Groups.OffsetStore.Topic);
+                    }
+                    _coordinating = coordinating;
                 }
                 await Quorum.WaitBeyondAsync(applied, stop).ConfigureAwait(false);
             }

@@ -21,13 +21,17 @@ public sealed class GroupCoordinator : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _ticking;
 
-    public GroupCoordinator(TopicStore store, GroupCoordinatorOptions? options = null, TimeProvider? time = null)
+    /// <param name="offsetsAppend">On a cluster node, how commits reach the replicated offsets topic (see <see cref="OffsetStore"/>).</param>
+    public GroupCoordinator(TopicStore store, GroupCoordinatorOptions? options = null, TimeProvider? time = null, Func<Memory<byte>, Task>? offsetsAppend = null)
     {
         _options = options ?? new GroupCoordinatorOptions();
         _time = time ?? TimeProvider.System;
-        _offsets = new OffsetStore(store);
+        _offsets = new OffsetStore(store, offsetsAppend);
         _ticking = TickAsync(_stop.Token);
     }
+
+    /// <summary>This node now coordinates the groups (it took over the offsets topic's lead): the committed offsets are read again from its replica.</summary>
+    public void ReloadOffsets() => _offsets.Reload();
 
     public Task<JoinResult> JoinAsync(JoinRequest request)
     {

@@ -11,7 +11,10 @@ namespace Cep.Broker.Groups;
 /// only after its record is durably appended, so an acknowledged commit survives a crash.
 /// Record layout (big-endian, version 1): key = version int16, group, topic (int16-length
 /// UTF-8), partition int32; value = version int16, offset int64, leader epoch int32, metadata
-/// (int16 length, −1 null), commit timestamp int64. Thread-safe.
+/// (int16 length, −1 null), commit timestamp int64. On a cluster node the topic is replicated
+/// (created by the controller) and commits go through <c>append</c> to its leader, acknowledged
+/// once every in-sync replica has them; the node that leads it reloads the map from its replica
+/// when it takes over (<see cref="Reload"/>). Thread-safe.
 /// </summary>
 public sealed class OffsetStore
 {
@@ -22,12 +25,26 @@ public sealed class OffsetStore
     private readonly Lock _lock = new();
     private readonly Dictionary<OffsetKey, CommittedOffset> _offsets = [];
 
-    public OffsetStore(TopicStore store)
+    private readonly Func<Memory<byte>, Task>? _append;
+
+    /// <param name="append">How a batch of commits is appended on a cluster node (to the replicated topic's leader); null: to the store's own topic, created with the first commit.</param>
+    public OffsetStore(TopicStore store, Func<Memory<byte>, Task>? append = null)
     {
         _store = store;
-        if (store.ListTopics().Contains(Topic))
+        _append = append;
+        Reload();
+    }
+
+    /// <summary>Forgets the map and reads it again from the topic (a cluster node that now leads the offsets topic: commits were made elsewhere meanwhile).</summary>
+    public void Reload()
+    {
+        lock (_lock)
         {
-            Load();
+            _offsets.Clear();
+            if (_store.ListTopics().Contains(Topic))
+            {
+                Load();
+            }
         }
     }
 
@@ -100,6 +117,11 @@ public sealed class OffsetStore
         {
             batch.Add(now, EncodeKey(key), offset is null ? null : EncodeValue(offset));
         }
+        if (_append is not null)
+        {
+            await _append(batch.Build().ToArray()).ConfigureAwait(false);
+            return;
+        }
         lock (_lock)
         {
             // Created with the first commit, as Kafka creates its offsets topic when first needed.
@@ -111,14 +133,17 @@ public sealed class OffsetStore
         await _store.GetPartition(Topic, 0).AppendAsync(batch.Build().ToArray()).ConfigureAwait(false);
     }
 
+    /// <summary>Reads the topic: to the high watermark, or on a cluster node (the new leader of the topic) to its log end — all of it becomes committed under this leader.</summary>
     private void Load()
     {
         var log = _store.GetPartition(Topic, 0);
         long offset = log.LogStartOffset;
-        while (offset < log.HighWatermark)
+        long end = _append is null ? log.HighWatermark : log.LogEndOffset;
+        while (offset < end)
         {
             long next = offset;
-            foreach (var batch in RecordBatch.ReadAll(log.Read(offset, 1 << 20).Records))
+            var read = _append is null ? log.Read(offset, 1 << 20) : log.ReadForReplica(offset, 1 << 20);
+            foreach (var batch in RecordBatch.ReadAll(read.Records))
             {
                 foreach (var record in batch)
                 {

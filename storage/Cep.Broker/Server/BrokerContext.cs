@@ -26,6 +26,9 @@ public sealed class BrokerContext(TopicStore store, BrokerOptions options, Clust
     /// in a cluster, only one it leads (in <paramref name="currentLeaderEpoch"/>, when the client
     /// names one), else a <see cref="ReplicaException"/> the client answers by refreshing its metadata.
     /// </summary>
+    /// <summary>False on a cluster node that does not coordinate the consumer groups: group requests are answered NOT_COORDINATOR, and the client asks FindCoordinator again.</summary>
+    public bool CoordinatesGroups => cluster?.IsGroupCoordinator ?? true;
+
     public PartitionLog LeaderLog(string topic, int partition, int currentLeaderEpoch = -1) =>
         cluster is null ? store.GetPartition(topic, partition) : cluster.Replicas.Leader(topic, partition, currentLeaderEpoch).Log;
 }

@@ -6,7 +6,10 @@ namespace Cep.Broker.Server;
 
 /// <summary>
 /// FindCoordinator, JoinGroup, SyncGroup, Heartbeat and LeaveGroup, adapted to the
-/// <see cref="GroupCoordinator"/>: this broker coordinates every group. JoinGroup before v1 has no
+/// <see cref="GroupCoordinator"/>: a broker on its own coordinates every group; on a cluster node
+/// FindCoordinator names the node that leads the offsets topic (asking the controller for the
+/// topic first, COORDINATOR_NOT_AVAILABLE meanwhile), and the group requests on any other node
+/// are NOT_COORDINATOR, so the client finds the coordinator again. JoinGroup before v1 has no
 /// rebalance timeout (the session timeout serves), v4+ makes a new member come back with the id
 /// it is given (MEMBER_ID_REQUIRED); LeaveGroup v3+ names several members.
 /// </summary>
@@ -16,11 +19,29 @@ public static class GroupMembershipHandler
 
     public static void Register(ApiRegistry registry, BrokerContext broker, GroupCoordinator groups)
     {
-        registry.Add<FindCoordinatorRequest>((request, _) => request.KeyType == GroupKeyType
-            ? new FindCoordinatorResponse { NodeId = broker.NodeId, Host = broker.Host, Port = broker.Port }
-            : new FindCoordinatorResponse { ErrorCode = (short)ErrorCode.InvalidRequest, ErrorMessage = "transactions are not supported", NodeId = -1, Host = "", Port = -1 });
+        registry.Add<FindCoordinatorRequest>(async (request, _) =>
+        {
+            if (request.KeyType != GroupKeyType)
+            {
+                return new FindCoordinatorResponse { ErrorCode = (short)ErrorCode.InvalidRequest, ErrorMessage = "transactions are not supported", NodeId = -1, Host = "", Port = -1 };
+            }
+            if (broker.Cluster is not { } cluster)
+            {
+                return new FindCoordinatorResponse { NodeId = broker.NodeId, Host = broker.Host, Port = broker.Port };
+            }
+            if (cluster.GroupCoordinatorNode is { } coordinator)
+            {
+                return new FindCoordinatorResponse { NodeId = coordinator.NodeId, Host = coordinator.Host, Port = coordinator.Port };
+            }
+            await cluster.EnsureOffsetsTopicAsync().ConfigureAwait(false);
+            return new FindCoordinatorResponse { ErrorCode = (short)ErrorCode.CoordinatorNotAvailable, ErrorMessage = "the offsets topic has no leader yet", NodeId = -1, Host = "", Port = -1 };
+        });
         registry.Add<JoinGroupRequest>(async (request, header) =>
         {
+            if (!broker.CoordinatesGroups)
+            {
+                return new JoinGroupResponse { ErrorCode = (short)ErrorCode.NotCoordinator, GenerationId = -1, MemberId = request.MemberId, Leader = "", ProtocolName = "" };
+            }
             var result = await groups.JoinAsync(new JoinRequest(
                 request.GroupId,
                 request.MemberId,
@@ -44,13 +65,24 @@ public static class GroupMembershipHandler
         });
         registry.Add<SyncGroupRequest>(async (request, _) =>
         {
+            if (!broker.CoordinatesGroups)
+            {
+                return new SyncGroupResponse { ErrorCode = (short)ErrorCode.NotCoordinator, Assignment = [] };
+            }
             var assignments = request.Assignments.GroupBy(a => a.MemberId).ToDictionary(a => a.Key, a => a.Last().Assignment, StringComparer.Ordinal);
             var result = await groups.SyncAsync(request.GroupId, request.MemberId, request.GenerationId, assignments).ConfigureAwait(false);
             return new SyncGroupResponse { ErrorCode = (short)result.Error, Assignment = result.Assignment };
         });
-        registry.Add<HeartbeatRequest>((request, _) => new HeartbeatResponse { ErrorCode = (short)groups.Heartbeat(request.GroupId, request.MemberId, request.GenerationId) });
+        registry.Add<HeartbeatRequest>((request, _) => new HeartbeatResponse
+        {
+            ErrorCode = broker.CoordinatesGroups ? (short)groups.Heartbeat(request.GroupId, request.MemberId, request.GenerationId) : (short)ErrorCode.NotCoordinator,
+        });
         registry.Add<LeaveGroupRequest>((request, header) =>
         {
+            if (!broker.CoordinatesGroups)
+            {
+                return new LeaveGroupResponse { ErrorCode = (short)ErrorCode.NotCoordinator };
+            }
             var members = header.ApiVersion >= 3 ? request.Members.Select(m => m.MemberId).ToList() : [request.MemberId];
             var results = groups.Leave(request.GroupId, members);
             return new LeaveGroupResponse

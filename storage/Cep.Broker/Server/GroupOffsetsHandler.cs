@@ -20,11 +20,23 @@ public static class GroupOffsetsHandler
             bool Exists(string topic, int partition) => partition >= 0 && topics.Contains(topic) && partition < broker.Store.PartitionCount(topic);
             var known = request.Topics.SelectMany(t => t.Partitions.Select(p => (Topic: t.Name ?? "", Partition: p)))
                 .Where(r => Exists(r.Topic, r.Partition.PartitionIndex)).ToList();
-            var error = await groups.CommitAsync(
-                request.GroupId,
-                request.MemberId,
-                request.GenerationId,
-                known.Select(r => (r.Topic, r.Partition.PartitionIndex, new CommittedOffset(r.Partition.CommittedOffset, r.Partition.CommittedLeaderEpoch, r.Partition.CommittedMetadata, now))).ToList()).ConfigureAwait(false);
+            var error = ErrorCode.NotCoordinator;
+            try
+            {
+                if (broker.CoordinatesGroups)
+                {
+                    error = await groups.CommitAsync(
+                        request.GroupId,
+                        request.MemberId,
+                        request.GenerationId,
+                        known.Select(r => (r.Topic, r.Partition.PartitionIndex, new CommittedOffset(r.Partition.CommittedOffset, r.Partition.CommittedLeaderEpoch, r.Partition.CommittedMetadata, now))).ToList()).ConfigureAwait(false);
+                }
+            }
+            catch (Cep.Broker.Cluster.ReplicaException)
+            {
+                // The offsets topic's lead moved while this commit was replicated: the client commits again at the new coordinator.
+                error = ErrorCode.NotCoordinator;
+            }
             return new OffsetCommitResponse
             {
                 Topics = request.Topics.Select(t => new OffsetCommitResponse.OffsetCommitResponseTopic
@@ -40,6 +52,18 @@ public static class GroupOffsetsHandler
         });
         registry.Add<OffsetFetchRequest>((request, _) =>
         {
+            if (!broker.CoordinatesGroups)
+            {
+                return new OffsetFetchResponse
+                {
+                    ErrorCode = (short)ErrorCode.NotCoordinator,
+                    Topics = (request.Topics ?? []).Select(t => new OffsetFetchResponse.OffsetFetchResponseTopic
+                    {
+                        Name = t.Name,
+                        Partitions = t.PartitionIndexes.Select(p => new OffsetFetchResponse.OffsetFetchResponsePartition { PartitionIndex = p, CommittedOffset = -1, CommittedLeaderEpoch = -1, Metadata = "", ErrorCode = (short)ErrorCode.NotCoordinator }).ToList(),
+                    }).ToList(),
+                };
+            }
             var wanted = request.Topics?.Select(t => (t.Name, t.PartitionIndexes)).ToList()
                 ?? groups.Committed(request.GroupId).GroupBy(o => o.Key.Topic).Select(g => (g.Key, g.Select(o => o.Key.Partition).Order().ToList())).ToList();
             return new OffsetFetchResponse

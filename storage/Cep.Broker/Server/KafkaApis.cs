@@ -30,7 +30,7 @@ public static class KafkaApis
         InitProducerIdHandler.Register(registry, new ProducerIdAllocator(broker.Store.DataDirectory, broker.NodeId));
         GroupMembershipHandler.Register(registry, broker, groups);
         GroupOffsetsHandler.Register(registry, broker, groups);
-        GroupAdminHandler.Register(registry, groups);
+        GroupAdminHandler.Register(registry, broker, groups);
         return registry;
     }
 }
