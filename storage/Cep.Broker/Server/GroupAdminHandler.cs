@@ -12,24 +12,24 @@ public static class GroupAdminHandler
         registry.Add<DescribeGroupsRequest>((request, _) => !broker.CoordinatesGroups
             ? new DescribeGroupsResponse { Groups = request.Groups.Select(g => new DescribeGroupsResponse.DescribedGroup { GroupId = g, ErrorCode = (short)ErrorCode.NotCoordinator, GroupState = "", ProtocolType = "", ProtocolData = "" }).ToList() }
             : new DescribeGroupsResponse
-        {
-            Groups = request.Groups.Select(groups.Describe).Select(g => new DescribeGroupsResponse.DescribedGroup
             {
-                GroupId = g.GroupId,
-                GroupState = g.State.ToString(),
-                ProtocolType = g.ProtocolType,
-                ProtocolData = g.ProtocolName,
-                Members = g.Members.Select(m => new DescribeGroupsResponse.DescribedGroupMember
+                Groups = request.Groups.Select(groups.Describe).Select(g => new DescribeGroupsResponse.DescribedGroup
                 {
-                    MemberId = m.MemberId,
-                    GroupInstanceId = m.GroupInstanceId,
-                    ClientId = m.ClientId,
-                    ClientHost = m.ClientHost,
-                    MemberMetadata = m.Metadata,
-                    MemberAssignment = m.Assignment,
+                    GroupId = g.GroupId,
+                    GroupState = g.State.ToString(),
+                    ProtocolType = g.ProtocolType,
+                    ProtocolData = g.ProtocolName,
+                    Members = g.Members.Select(m => new DescribeGroupsResponse.DescribedGroupMember
+                    {
+                        MemberId = m.MemberId,
+                        GroupInstanceId = m.GroupInstanceId,
+                        ClientId = m.ClientId,
+                        ClientHost = m.ClientHost,
+                        MemberMetadata = m.Metadata,
+                        MemberAssignment = m.Assignment,
+                    }).ToList(),
                 }).ToList(),
-            }).ToList(),
-        });
+            });
         // Clients ask every broker; only the coordinator has groups to list.
         registry.Add<ListGroupsRequest>((_, _) => new ListGroupsResponse
         {
