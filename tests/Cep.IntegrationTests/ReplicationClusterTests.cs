@@ -175,6 +175,72 @@ public sealed class ReplicationClusterTests(Xunit.Abstractions.ITestOutputHelper
         }
     }
 
+    [Fact]
+    public async Task A_query_on_every_node_shares_its_tasks_across_the_cluster_and_survives_a_killed_node_exactly_once()
+    {
+        using var data = new TempDirectory();
+        string controllers = string.Join(",", Enumerable.Range(1, 3).Select(id => $"{id}@127.0.0.1:{DaemonProcess.FreePort()}"));
+        foreach (int id in Enumerable.Range(1, 3))
+        {
+            Directory.CreateDirectory(data.Combine($"queries-{id}"));
+        }
+        var nodes = new Dictionary<int, DaemonProcess>();
+        try
+        {
+            foreach (int id in Enumerable.Range(1, 3))
+            {
+                nodes[id] = await DaemonProcess.StartAsync(data.Combine($"node-{id}"), "--node-id", $"{id}", "--controllers", controllers, "--replication-factor", "3",
+                    "--broker-session-timeout", "3", "--session-timeout", "4", "--checkpoint-interval", "0.2", "--workers", "1", "--queries", data.Combine($"queries-{id}"));
+            }
+            await DaemonProcess.Eventually(async () => (await ClusterAsync(nodes[1])).Brokers.Count(b => b.State == "live") == 3);
+            await CreateTopicAsync(string.Join(",", nodes.Values.Select(n => n.KafkaAddress)), "events", 6, 3);
+            await DaemonProcess.Eventually(async () => (await ClusterAsync(nodes[1])).Partitions.Count(p => p.Topic == "events" && p.Isr.Count == 3) == 6);
+            // The same script on every node (each watches its folder); the reference on node 1 alone, never interrupted: one member, every task.
+            foreach (int id in Enumerable.Range(1, 3))
+            {
+                File.WriteAllText(data.Combine($"queries-{id}", "counts.csx"), TwoDaemonTests.Script("out"));
+            }
+            File.WriteAllText(data.Combine("queries-1", "reference.csx"), TwoDaemonTests.Script("expected"));
+            await TwoDaemonTests.ProduceAsync(data, data.Combine("node-1"), chunk: 0);
+            // Every node runs a share of the query's 6 tasks, in one group across the cluster.
+            await DaemonProcess.Eventually(async () =>
+            {
+                var shares = await Task.WhenAll(nodes.Values.Select(n => TwoDaemonTests.StatusAsync(n, "counts")));
+                return shares.Sum(s => s.Tasks) == 6 && shares.All(s => s.Tasks > 0);
+            });
+            await TwoDaemonTests.ProduceAsync(data, data.Combine("node-1"), chunk: 1);
+            nodes[3].Process.Kill(); // SIGKILL, wherever it is
+            await nodes[3].Process.WaitForExitAsync();
+            nodes.Remove(3);
+            await TwoDaemonTests.ProduceAsync(data, data.Combine("node-1"), chunk: 2);
+            await DaemonProcess.Eventually(async () =>
+            {
+                var shares = await Task.WhenAll(nodes.Values.Select(n => TwoDaemonTests.StatusAsync(n, "counts")));
+                return shares.Sum(s => s.Tasks) == 6 && shares.All(s => s.Lag == 0) && (await TwoDaemonTests.StatusAsync(nodes[1], "reference")).Lag == 0
+                    && (await TwoDaemonTests.ReadAsync(nodes[1], "out")).Sum(p => p.Count) == (await TwoDaemonTests.ReadAsync(nodes[1], "expected")).Sum(p => p.Count);
+            });
+            var expected = await TwoDaemonTests.ReadAsync(nodes[1], "expected");
+            Assert.True(expected.Sum(p => p.Count) > 100, "the reference wrote too little to compare");
+            Assert.Equal(expected, await TwoDaemonTests.ReadAsync(nodes[1], "out"));
+        }
+        finally
+        {
+            foreach (var (id, node) in nodes)
+            {
+                try
+                {
+                    var (_, _, log) = await node.StopAsync();
+                    output.WriteLine($"--- node {id}:\n{log}");
+                }
+                catch (OperationCanceledException)
+                {
+                    output.WriteLine($"--- node {id} did not stop within a minute");
+                }
+                node.Dispose();
+            }
+        }
+    }
+
     private static async Task CreateTopicAsync(string bootstrap, string name, int partitions, short replicationFactor)
     {
         using var admin = new AdminClientBuilder(new AdminClientConfig { BootstrapServers = bootstrap }).Build();

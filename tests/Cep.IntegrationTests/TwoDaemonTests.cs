@@ -14,7 +14,7 @@ public sealed class TwoDaemonTests
     private const int Keys = 60;
     private const int PerChunk = 20_000;
 
-    private static string Script(string output) => $$"""
+    internal static string Script(string output) => $$"""
         var events = Topic("events", Serde.Utf8String, Serde.Utf8String,
                 WatermarkStrategy<Keyed<string, string>>.ForBoundedOutOfOrderness(TimeSpan.FromSeconds(1))
                     .WithTimestampAssigner(e => long.Parse(e.Value)))
@@ -102,7 +102,7 @@ public sealed class TwoDaemonTests
     }
 
     /// <summary>20,000 events per chunk over 60 keys, 100 ms apart in event time, appended through the first daemon.</summary>
-    private static async Task ProduceAsync(TempDirectory data, string dataDirectory, int chunk)
+    internal static async Task ProduceAsync(TempDirectory data, string dataDirectory, int chunk)
     {
         long start = new DateTimeOffset(2026, 11, 25, 0, 0, 0, TimeSpan.Zero).ToUnixTimeMilliseconds();
         var lines = new StringBuilder();
@@ -116,7 +116,7 @@ public sealed class TwoDaemonTests
         Assert.True(produced.ExitCode == 0, produced.Stderr);
     }
 
-    private static async Task<(int Tasks, long? Lag)> StatusAsync(DaemonProcess daemon, string query)
+    internal static async Task<(int Tasks, long? Lag)> StatusAsync(DaemonProcess daemon, string query)
     {
         using var status = JsonDocument.Parse(await daemon.Http.GetStringAsync($"/queries/{query}"));
         var root = status.RootElement;
@@ -127,7 +127,7 @@ public sealed class TwoDaemonTests
     }
 
     /// <summary>Every record of each partition of <paramref name="topic"/>, in offset order, as "key=value".</summary>
-    private static async Task<List<List<string>>> ReadAsync(DaemonProcess daemon, string topic)
+    internal static async Task<List<List<string>>> ReadAsync(DaemonProcess daemon, string topic)
     {
         var partitions = new List<List<string>>();
         for (int partition = 0; partition < 6; partition++)

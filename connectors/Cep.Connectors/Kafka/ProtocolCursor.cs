@@ -14,10 +14,12 @@ namespace Cep.Connectors.Kafka;
 /// fetched once; a <see cref="Read"/> with nothing kept fetches without waiting. Batches are
 /// checked (CRC) and served as the embedded log's cursor serves them: control batches and
 /// records before the position skipped, the position past every batch read. A position below
-/// the log start moves to the log start when the broker says it is out of range. Owned by one
-/// task; dispose to close the connection.
+/// the log start moves to the log start when the broker says it is out of range. A broken connection or a leader
+/// that moved (a cluster in failover) is retried, the leader asked again through
+/// <c>connect</c>, for up to <see cref="BrokerChannel.Timeout"/> before the read fails.
+/// Owned by one task; dispose to close the connection.
 /// </summary>
-internal sealed class ProtocolCursor(BrokerChannel channel, string topic, int partition, long startOffset) : IPartitionCursor, IDisposable
+internal sealed class ProtocolCursor(Func<BrokerChannel> connect, string topic, int partition, long startOffset) : IPartitionCursor, IDisposable
 {
     private const short FetchVersion = 11;
     private const short ListOffsetsVersion = 5;
@@ -26,6 +28,7 @@ internal sealed class ProtocolCursor(BrokerChannel channel, string topic, int pa
 
     // Invariant: non-empty only when fetched at the current Position and not yet served.
     private ReadOnlyMemory<byte> _fetched;
+    private BrokerChannel? _channel = connect();
 
     public string Topic => topic;
 
@@ -56,7 +59,7 @@ internal sealed class ProtocolCursor(BrokerChannel channel, string topic, int pa
             }
             catch (CorruptRecordException e)
             {
-                throw new CorruptRecordException($"{topic}/{partition} offset {batch.BaseOffset} from {channel.Address}: {e.Message}", e);
+                throw new CorruptRecordException($"{topic}/{partition} offset {batch.BaseOffset} from {_channel?.Address}: {e.Message}", e);
             }
             if (!batch.IsControl)
             {
@@ -84,10 +87,29 @@ internal sealed class ProtocolCursor(BrokerChannel channel, string topic, int pa
         }
     }
 
-    public void Dispose() => channel.Dispose();
+    public void Dispose() => _channel?.Dispose();
 
-    /// <summary>The record batches at <see cref="Position"/> (empty at the end), waiting up to <paramref name="wait"/> for some.</summary>
+    /// <summary>The record batches at <see cref="Position"/> (empty at the end), waiting up to <paramref name="wait"/> for some; reconnects to the leader while the failure is one a failover explains.</summary>
     private async Task<ReadOnlyMemory<byte>> FetchAsync(TimeSpan wait, CancellationToken cancellationToken)
+    {
+        long started = Environment.TickCount64;
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                _channel ??= connect();
+                return await FetchOnceAsync(_channel, wait, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException) when (Environment.TickCount64 - started < (long)BrokerChannel.Timeout.TotalMilliseconds)
+            {
+                _channel?.Dispose();
+                _channel = null;
+                await Task.Delay(Math.Min(1000, 50 << Math.Min(attempt, 5)), cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<ReadOnlyMemory<byte>> FetchOnceAsync(BrokerChannel channel, TimeSpan wait, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -116,7 +138,7 @@ internal sealed class ProtocolCursor(BrokerChannel channel, string topic, int pa
                 case ErrorCode.UnknownTopicOrPartition:
                     throw new UnknownTopicException($"input {topic}/{partition} does not exist on {channel.Address} (deleted while the query was reading it at offset {Position}?)");
                 case ErrorCode.OffsetOutOfRange:
-                    long start = await LogStartAsync(cancellationToken).ConfigureAwait(false);
+                    long start = await LogStartAsync(channel, cancellationToken).ConfigureAwait(false);
                     if (Position >= start)
                     {
                         throw new OffsetOutOfRangeException($"offset {Position} is beyond the end of {topic}/{partition} on {channel.Address}");
@@ -130,7 +152,7 @@ internal sealed class ProtocolCursor(BrokerChannel channel, string topic, int pa
         }
     }
 
-    private async Task<long> LogStartAsync(CancellationToken cancellationToken)
+    private async Task<long> LogStartAsync(BrokerChannel channel, CancellationToken cancellationToken)
     {
         var request = new ListOffsetsRequest
         {

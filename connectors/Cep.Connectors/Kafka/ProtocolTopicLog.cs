@@ -57,7 +57,7 @@ public sealed class ProtocolTopicLog : ITopicLog, IDisposable
 
     public int PartitionCount(string topic) => MetadataAsync(topic).GetAwaiter().GetResult().Partitions.Count;
 
-    public long EndOffset(string topic, int partition) => ListOffset(topic, partition, LatestTimestamp).Offset;
+    public long EndOffset(string topic, int partition) => Retrying(topic, partition, () => ListOffset(topic, partition, LatestTimestamp)).Offset;
 
     public void EnsureTopic(string topic, int partitions, bool compacted = false)
     {
@@ -75,9 +75,19 @@ public sealed class ProtocolTopicLog : ITopicLog, IDisposable
                 },
             ],
         };
-        var response = _bootstrap.Send<CreateTopicsRequest, CreateTopicsResponse>(request, CreateTopicsVersion);
-        var result = response.Topics.SingleOrDefault(t => t.Name == topic)
-            ?? throw new IOException($"{_bootstrap.Address} answered CreateTopics without topic '{topic}'");
+        // A cluster electing its controller answers NOT_CONTROLLER for a moment: ask again.
+        CreateTopicsResponse.CreatableTopicResult result;
+        for (int attempt = 0; ; attempt++)
+        {
+            var response = _bootstrap.Send<CreateTopicsRequest, CreateTopicsResponse>(request, CreateTopicsVersion);
+            result = response.Topics.SingleOrDefault(t => t.Name == topic)
+                ?? throw new IOException($"{_bootstrap.Address} answered CreateTopics without topic '{topic}'");
+            if (result.ErrorCode != (short)ErrorCode.NotController || attempt == 20)
+            {
+                break;
+            }
+            Thread.Sleep(250);
+        }
         switch ((ErrorCode)result.ErrorCode)
         {
             case ErrorCode.None:
@@ -94,18 +104,31 @@ public sealed class ProtocolTopicLog : ITopicLog, IDisposable
     {
         // −1 and −2 are the protocol's "latest" and "earliest"; every record is at or after a
         // negative time, so the log start answers (the end offset when the log is empty).
-        var found = ListOffset(topic, partition, timestamp < 0 ? EarliestTimestamp : timestamp);
+        var found = Retrying(topic, partition, () => ListOffset(topic, partition, timestamp < 0 ? EarliestTimestamp : timestamp));
         return found.Offset >= 0 ? found.Offset : EndOffset(topic, partition);
     }
 
     public IPartitionCursor OpenCursor(string topic, int partition, long startOffset)
     {
-        var leader = Leader(topic, partition);
         // Its own connection: a cursor's long-poll Fetch would hold up every answer after it.
-        return new ProtocolCursor(new BrokerChannel(leader.Host, leader.Port, _clientId), topic, partition, startOffset);
+        // After the first, each connect asks Metadata again: the leader may have moved.
+        bool first = true;
+        BrokerChannel Connect()
+        {
+            if (!first)
+            {
+                _leaders.TryRemove((topic, partition), out _);
+            }
+            first = false;
+            var leader = Leader(topic, partition);
+            return new BrokerChannel(leader.Host, leader.Port, _clientId);
+        }
+        return new ProtocolCursor(Connect, topic, partition, startOffset);
     }
 
-    public LoggedProducer? Producer(string topic, int partition, long producerId)
+    public LoggedProducer? Producer(string topic, int partition, long producerId) => Retrying(topic, partition, () => ProducerOnce(topic, partition, producerId));
+
+    private LoggedProducer? ProducerOnce(string topic, int partition, long producerId)
     {
         var request = new DescribeProducersRequest { Topics = [new DescribeProducersRequest.TopicRequest { Name = topic, PartitionIndexes = [partition] }] };
         var channel = Leader(topic, partition);
@@ -117,7 +140,32 @@ public sealed class ProtocolTopicLog : ITopicLog, IDisposable
         return state is null ? null : new LoggedProducer((short)state.ProducerEpoch, state.LastSequence);
     }
 
+    /// <summary>
+    /// Appends with acks=all at the partition's leader. A leader that moved, is not there yet or
+    /// lacks in-sync replicas (a cluster in failover), or a broken connection, is retried with
+    /// backoff — the leader asked again each time — for up to <see cref="BrokerChannel.Timeout"/>;
+    /// a retried idempotent batch is stored once. Other refusals throw at once.
+    /// </summary>
     public async ValueTask AppendAsync(string topic, int partition, Memory<byte> batch)
+    {
+        long started = Environment.TickCount64;
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                await AppendOnceAsync(topic, partition, batch).ConfigureAwait(false);
+                return;
+            }
+            catch (Exception e) when (e is IOException or UnknownTopicException && Environment.TickCount64 - started < (long)BrokerChannel.Timeout.TotalMilliseconds)
+            {
+                // A topic just created may not have reached the leader's metadata yet; one deleted fails once the time is up.
+                _leaders.TryRemove((topic, partition), out _);
+                await Task.Delay(Math.Min(1000, 50 << Math.Min(attempt, 5))).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task AppendOnceAsync(string topic, int partition, Memory<byte> batch)
     {
         var channel = await LeaderAsync(topic, partition).ConfigureAwait(false);
         var request = new ProduceRequest
@@ -241,6 +289,30 @@ public sealed class ProtocolTopicLog : ITopicLog, IDisposable
             ?? throw new IOException($"{channel.Address} answered ListOffsets without {topic}/{partition}");
         Check(answer.ErrorCode, null, topic, partition, "listing offsets of", channel);
         return answer;
+    }
+
+    /// <summary>
+    /// Runs <paramref name="call"/> again, the leader asked anew, while its failure is one a
+    /// cluster explains: a broken connection or a leader that moved (up to
+    /// <see cref="BrokerChannel.Timeout"/>), or a topic just created that the leader's metadata
+    /// does not show yet (up to 5 s).
+    /// </summary>
+    private T Retrying<T>(string topic, int partition, Func<T> call)
+    {
+        long started = Environment.TickCount64;
+        for (int attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return call();
+            }
+            catch (Exception e) when ((e is IOException && Environment.TickCount64 - started < (long)BrokerChannel.Timeout.TotalMilliseconds)
+                || (e is UnknownTopicException && Environment.TickCount64 - started < 5_000))
+            {
+                _leaders.TryRemove((topic, partition), out _);
+                Thread.Sleep(Math.Min(1000, 50 << Math.Min(attempt, 5)));
+            }
+        }
     }
 
     /// <summary>Runs a request to a partition's leader, forgetting the leader when its connection fails (it may have moved).</summary>

@@ -5,7 +5,7 @@ namespace Cep.Broker.Cluster;
 
 /// <summary>
 /// The controller of one controller node: while its quorum member leads, it is the active
-/// controller — it registers itself (so the other nodes learn where to send their requests),
+/// controller — it registers itself unless it is registered as it is (so the other nodes learn where to send their requests),
 /// fences brokers that fall silent and elects new leaders (a tick every
 /// <see cref="TickInterval"/>), moves leadership back to preferred replicas every
 /// <see cref="PreferredLeaderInterval"/>, and serves the requests brokers and admin clients send
@@ -133,8 +133,12 @@ public sealed class ControllerService : IAsyncDisposable
                 var leading = _quorum.LeadershipToken;
                 _controller.Activate();
                 _logger.LogInformation("Node {Node} is the active controller (term {Term})", _quorum.NodeId, _quorum.Term);
+                // Registered as it is already, this node keeps its registration: registering again would fence it and take it out of every ISR.
                 var (host, port, incarnation) = _self();
-                await RegisterBrokerAsync(_quorum.NodeId, host, port, incarnation, stop).ConfigureAwait(false);
+                if (!(_quorum.Image.Brokers.TryGetValue(_quorum.NodeId, out var known) && known.Host == host && known.Port == port && known.Incarnation == incarnation))
+                {
+                    await RegisterBrokerAsync(_quorum.NodeId, host, port, incarnation, stop).ConfigureAwait(false);
+                }
                 long lastPreferred = Environment.TickCount64;
                 while (!leading.IsCancellationRequested && !stop.IsCancellationRequested)
                 {

@@ -11,6 +11,8 @@ namespace Cep.Broker.Server;
 /// relays its answer (as Kafka brokers forward since KIP-590); with no active controller known,
 /// each topic is answered NOT_CONTROLLER and the client tries again. An explicit replica
 /// assignment is not supported yet (INVALID_REQUEST). ValidateOnly runs every check and changes nothing.
+/// A change (or a topic that already exists) is answered once this node's own metadata shows it (within the request's timeout),
+/// so a client that then asks this node about the topic finds it as it now is.
 /// </summary>
 public static class ClusterAdminHandler
 {
@@ -20,6 +22,7 @@ public static class ClusterAdminHandler
         {
             if (await ForwardAsync<CreateTopicsRequest, CreateTopicsResponse>(cluster, request, header.ApiVersion) is { } forwarded)
             {
+                await SeenAsync(cluster, request.TimeoutMs, image => forwarded.Topics.Where(t => t.ErrorCode is 0 or (short)ErrorCode.TopicAlreadyExists).All(t => image.Topics.ContainsKey(t.Name))).ConfigureAwait(false);
                 return forwarded;
             }
             var duplicates = TopicCreation.Repeated(request.Topics.Select(t => t.Name));
@@ -34,12 +37,17 @@ public static class ClusterAdminHandler
                             topic.Configs.Where(c => c.Value is not null).ToDictionary(c => c.Name, c => c.Value!, StringComparer.Ordinal), request.ValidateOnly, CancellationToken.None)).ConfigureAwait(false);
                 response.Topics.Add(new CreateTopicsResponse.CreatableTopicResult { Name = topic.Name, ErrorCode = (short)code, ErrorMessage = message });
             }
+            if (!request.ValidateOnly)
+            {
+                await SeenAsync(cluster, request.TimeoutMs, image => response.Topics.Where(t => t.ErrorCode is 0 or (short)ErrorCode.TopicAlreadyExists).All(t => image.Topics.ContainsKey(t.Name))).ConfigureAwait(false);
+            }
             return response;
         });
         registry.Add<DeleteTopicsRequest>(async (request, header) =>
         {
             if (await ForwardAsync<DeleteTopicsRequest, DeleteTopicsResponse>(cluster, request, header.ApiVersion) is { } forwarded)
             {
+                await SeenAsync(cluster, request.TimeoutMs, image => forwarded.Responses.Where(t => t.ErrorCode == 0).All(t => !image.Topics.ContainsKey(t.Name))).ConfigureAwait(false);
                 return forwarded;
             }
             var response = new DeleteTopicsResponse();
@@ -48,6 +56,7 @@ public static class ClusterAdminHandler
                 var (code, _) = await DecideAsync(() => cluster.Controller.DeleteTopicAsync(name, CancellationToken.None)).ConfigureAwait(false);
                 response.Responses.Add(new DeleteTopicsResponse.DeletableTopicResult { Name = name, ErrorCode = (short)code });
             }
+            await SeenAsync(cluster, request.TimeoutMs, image => response.Responses.Where(t => t.ErrorCode == 0).All(t => !image.Topics.ContainsKey(t.Name))).ConfigureAwait(false);
             return response;
         });
         registry.Add<CreatePartitionsRequest>(async (request, header) =>
@@ -71,23 +80,49 @@ public static class ClusterAdminHandler
         });
     }
 
-    /// <summary>The active controller's answer when another node is it; null when this node should decide (it leads, or none is known).</summary>
+    /// <summary>
+    /// The active controller's answer when another node is it; null when this node should decide
+    /// (it leads, or no leader is known within a few seconds: it answers NOT_CONTROLLER). While
+    /// the controller moves (an election, a leader that has not registered yet) it asks again.
+    /// </summary>
     private static async Task<TResponse?> ForwardAsync<TRequest, TResponse>(ClusterNode cluster, TRequest request, short version)
         where TRequest : IKafkaMessage
         where TResponse : class, IKafkaMessage, new()
     {
-        if (cluster.Quorum.IsLeader || cluster.Quorum.LeaderId is not { } leader || leader == cluster.NodeId)
+        var deadline = Environment.TickCount64 + 5_000;
+        while (true)
         {
-            return null;
+            if (cluster.Quorum.IsLeader)
+            {
+                return null;
+            }
+            if (cluster.Quorum.LeaderId is { } leader && leader != cluster.NodeId)
+            {
+                try
+                {
+                    using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+                    return await cluster.ControllerClient.SendAsync<TRequest, TResponse>(request, version, timeout.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is ControllerException or IOException or OperationCanceledException && Environment.TickCount64 < deadline)
+                {
+                    // The controller moved or is not reachable yet: ask the quorum again.
+                }
+            }
+            if (Environment.TickCount64 >= deadline)
+            {
+                return null;
+            }
+            await Task.Delay(100).ConfigureAwait(false);
         }
-        try
+    }
+
+    /// <summary>Waits until this node's metadata satisfies <paramref name="done"/>, at most the request's timeout (and 10 s); answering earlier is still right, only less convenient.</summary>
+    private static async Task SeenAsync(ClusterNode cluster, int timeoutMs, Func<ClusterImage, bool> done)
+    {
+        var deadline = Environment.TickCount64 + Math.Clamp(timeoutMs, 0, 10_000);
+        while (!done(cluster.Replicas.Image) && Environment.TickCount64 < deadline)
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            return await cluster.ControllerClient.SendAsync<TRequest, TResponse>(request, version, timeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (e is ControllerException or IOException or OperationCanceledException)
-        {
-            return null; // decided here: NOT_CONTROLLER, and the client tries again
+            await Task.Delay(10).ConfigureAwait(false);
         }
     }
 
