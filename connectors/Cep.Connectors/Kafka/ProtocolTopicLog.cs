@@ -156,11 +156,14 @@ public sealed class ProtocolTopicLog : ITopicLog, IDisposable
                 await AppendOnceAsync(topic, partition, batch).ConfigureAwait(false);
                 return;
             }
-            catch (Exception e) when (e is IOException or UnknownTopicException && Environment.TickCount64 - started < (long)BrokerChannel.Timeout.TotalMilliseconds)
+            catch (Exception e) when (Retriable(e, started))
             {
-                // A topic just created may not have reached the leader's metadata yet; one deleted fails once the time is up.
                 _leaders.TryRemove((topic, partition), out _);
                 await Task.Delay(Math.Min(1000, 50 << Math.Min(attempt, 5))).ConfigureAwait(false);
+            }
+            catch (LeaderDoesNotKnowException e)
+            {
+                throw new UnknownTopicException(e.Message);
             }
         }
     }
@@ -306,14 +309,22 @@ public sealed class ProtocolTopicLog : ITopicLog, IDisposable
             {
                 return call();
             }
-            catch (Exception e) when ((e is IOException && Environment.TickCount64 - started < (long)BrokerChannel.Timeout.TotalMilliseconds)
-                || (e is UnknownTopicException && Environment.TickCount64 - started < 5_000))
+            catch (Exception e) when (Retriable(e, started))
             {
                 _leaders.TryRemove((topic, partition), out _);
                 Thread.Sleep(Math.Min(1000, 50 << Math.Min(attempt, 5)));
             }
+            catch (LeaderDoesNotKnowException e)
+            {
+                throw new UnknownTopicException(e.Message);
+            }
         }
     }
+
+    /// <summary>A broken connection or a moved leader, within the channel's timeout; a leader that does not know a topic the metadata named, within 2 s (a topic just created reaches every node's metadata in about a heartbeat).</summary>
+    private static bool Retriable(Exception e, long started) =>
+        (e is IOException && Environment.TickCount64 - started < (long)BrokerChannel.Timeout.TotalMilliseconds)
+        || (e is LeaderDoesNotKnowException && Environment.TickCount64 - started < 2_000);
 
     /// <summary>Runs a request to a partition's leader, forgetting the leader when its connection fails (it may have moved).</summary>
     private TResponse Call<TResponse>(string topic, int partition, Func<TResponse> send)
@@ -345,10 +356,13 @@ public sealed class ProtocolTopicLog : ITopicLog, IDisposable
         {
             (short)ErrorCode.InvalidProducerEpoch or ProducerFenced => new InvalidProducerEpochException($"fenced {doing} {detail}"),
             (short)ErrorCode.OutOfOrderSequenceNumber => new OutOfOrderSequenceException($"sequence gap {doing} {detail}"),
-            (short)ErrorCode.UnknownTopicOrPartition => new UnknownTopicException($"no such topic or partition {doing} {detail}"),
+            (short)ErrorCode.UnknownTopicOrPartition => new LeaderDoesNotKnowException($"no such topic or partition {doing} {detail}"),
             _ => new IOException($"failed {doing} {detail}"),
         };
     }
+
+    /// <summary>The leader answered UNKNOWN_TOPIC_OR_PARTITION for a partition the metadata named: the topic was just created and has not reached it yet, or was deleted. Becomes an <see cref="UnknownTopicException"/> when retrying does not help.</summary>
+    private sealed class LeaderDoesNotKnowException(string message) : Exception(message);
 
     /// <summary>The protocol's name for an error code (the number for codes the broker does not define).</summary>
     internal static string Name(short code) =>

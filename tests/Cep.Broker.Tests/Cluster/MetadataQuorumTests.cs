@@ -19,7 +19,7 @@ public sealed class MetadataQuorumTests
     {
         using var directory = new TempDirectory();
         var voters = Enumerable.Range(1, 3).ToDictionary(id => id, _ => new IPEndPoint(IPAddress.Loopback, TestCluster.FreePort()));
-        QuorumOptions Options(int id) => new() { NodeId = id, Voters = voters, Directory = directory.Combine($"node-{id}"), ElectionTimeout = TimeSpan.FromMilliseconds(300) };
+        QuorumOptions Options(int id) => new() { NodeId = id, Voters = voters, Directory = directory.Combine($"node-{id}"), ElectionTimeout = TimeSpan.FromMilliseconds(1000) }; // long enough that a loaded machine does not elect anew on its own
         var members = new Dictionary<int, MetadataQuorum>();
         try
         {

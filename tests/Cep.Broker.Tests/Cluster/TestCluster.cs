@@ -21,7 +21,7 @@ internal sealed class TestCluster : IAsyncDisposable
         {
             NodeId = id,
             Controllers = controllers,
-            ElectionTimeout = TimeSpan.FromMilliseconds(300),
+            ElectionTimeout = TimeSpan.FromMilliseconds(1000), // long enough that a loaded machine does not elect anew on its own
             Controller = new ControllerOptions { BrokerSessionTimeout = TimeSpan.FromSeconds(3) },
             Replication = new ReplicationOptions { ReplicaLagTimeMax = TimeSpan.FromSeconds(3) },
         });
