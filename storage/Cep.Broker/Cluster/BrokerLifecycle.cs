@@ -63,7 +63,11 @@ public sealed class BrokerLifecycle : IAsyncDisposable
                 }
                 lastProblem = null;
             }
-            catch (Exception e) when (e is ControllerException or IOException or OperationCanceledException && !stop.IsCancellationRequested)
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                return; // stopping: a beat cut short is no problem
+            }
+            catch (Exception e) when (e is ControllerException or IOException or OperationCanceledException)
             {
                 if (e.Message != lastProblem)
                 {

@@ -21,6 +21,19 @@ public sealed class ClusterGroupTests
             await admin.CreateTopicsAsync([new TopicSpecification { Name = "clicks", NumPartitions = 4, ReplicationFactor = 3 }]);
         }
         await cluster.EventuallyAsync(() => cluster.Nodes.Values.All(n => n.Node.Replicas.Image.Topics.ContainsKey("clicks")));
+        // Two members, each told of a different node only.
+        using var first = Member(Address(1));
+        using var second = Member(Address(2));
+        first.Subscribe("clicks");
+        second.Subscribe("clicks");
+        // The group settles first (no records yet): a record read after that is read once, or the members are two groups.
+        var settled = DateTime.UtcNow.AddSeconds(60);
+        while (first.Assignment.Count == 0 || second.Assignment.Count == 0 || first.Assignment.Count + second.Assignment.Count != 4)
+        {
+            Assert.True(DateTime.UtcNow < settled, $"the group did not settle: assignments {first.Assignment.Count} + {second.Assignment.Count}");
+            first.Consume(TimeSpan.FromMilliseconds(100));
+            second.Consume(TimeSpan.FromMilliseconds(100));
+        }
         using (var producer = new ProducerBuilder<string, string>(new ProducerConfig { BootstrapServers = Address(1), Acks = Acks.All }).Build())
         {
             for (int i = 0; i < 200; i++)
@@ -29,11 +42,6 @@ public sealed class ClusterGroupTests
             }
         }
 
-        // Two members, each told of a different node only.
-        using var first = Member(Address(1));
-        using var second = Member(Address(2));
-        first.Subscribe("clicks");
-        second.Subscribe("clicks");
         var seen = new HashSet<string>();
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (seen.Count < 200 || first.Assignment.Count + second.Assignment.Count != 4)
