@@ -104,13 +104,22 @@ public sealed class PartitionReplica
     /// </summary>
     public async Task<AppendResult> AppendAsync(Memory<byte> batches, short acks, TimeSpan timeout)
     {
-        var leading = CheckLeader(-1);
-        var state = State;
-        if (acks == -1 && state.Isr.Count < Log.Config.MinInsyncReplicas)
+        CancellationToken leading;
+        ValueTask<AppendResult> append;
+        // Checked and written under the replica's lock, as a follower's fetch and a change of role
+        // are: a produce that passed the check must not land after this replica became a follower
+        // (it would be stamped with the new leader's epoch and never truncated).
+        lock (_gate)
         {
-            throw new ReplicaException(ErrorCode.NotEnoughReplicas, $"{Log.Name}: {state.Isr.Count} replica(s) in sync [{string.Join(",", state.Isr)}], min.insync.replicas is {Log.Config.MinInsyncReplicas}");
+            leading = CheckLeader(-1);
+            var state = State;
+            if (acks == -1 && state.Isr.Count < Log.Config.MinInsyncReplicas)
+            {
+                throw new ReplicaException(ErrorCode.NotEnoughReplicas, $"{Log.Name}: {state.Isr.Count} replica(s) in sync [{string.Join(",", state.Isr)}], min.insync.replicas is {Log.Config.MinInsyncReplicas}");
+            }
+            append = Log.AppendAsync(batches); // written before this returns; only the durability wait is left
         }
-        var result = await Log.AppendAsync(batches).ConfigureAwait(false);
+        var result = await append.ConfigureAwait(false);
         UpdateHighWatermark();
         if (acks != -1)
         {
